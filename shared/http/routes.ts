@@ -1,0 +1,55 @@
+/**
+ * Every HTTP route and the Lambda function that serves it. The CDK stack wires API Gateway from this
+ * list, the local server dispatches from it, and the OpenAPI document is checked against it, so a
+ * route exists in one place only.
+ */
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/** DynamoDB actions a function may use on the table; the stack grants exactly these. */
+export type TableAction =
+  | "dynamodb:GetItem"
+  | "dynamodb:BatchGetItem"
+  | "dynamodb:Query"
+  | "dynamodb:PutItem"
+  | "dynamodb:UpdateItem"
+  | "dynamodb:ConditionCheckItem"
+  | "dynamodb:BatchWriteItem";
+
+export type FunctionDef = {
+  /** Short name, unique: becomes part of the Lambda's name. */
+  name: string;
+  /** Module path from the project root; it exports `handler`. */
+  entry: string;
+  tableActions: TableAction[];
+  memoryMb?: number;
+  timeoutSeconds?: number;
+};
+
+export type RouteDef = {
+  method: HttpMethod;
+  /** API Gateway path template, e.g. `/v1/loans/{loanId}`. */
+  path: string;
+  function: string;
+  /** Open routes skip the JWT authorizer (health and docs only). */
+  open?: boolean;
+};
+
+const READ: TableAction[] = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
+const WRITE: TableAction[] = [...READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"];
+
+export const HTTP_FUNCTIONS: FunctionDef[] = [
+  { name: "system", entry: "functions/http/system/handler.ts", tableActions: [] },
+];
+
+export const ROUTES: RouteDef[] = [
+  { method: "GET", path: "/v1/health", function: "system", open: true },
+  { method: "GET", path: "/v1/openapi.json", function: "system", open: true },
+  { method: "GET", path: "/docs", function: "system", open: true },
+];
+
+export const TABLE_ACCESS = { READ, WRITE } as const;
+
+export function routeKey(route: Pick<RouteDef, "method" | "path">): string {
+  return `${route.method} ${route.path}`;
+}
