@@ -40,12 +40,24 @@ const WRITE: TableAction[] = [...READ, "dynamodb:PutItem", "dynamodb:UpdateItem"
 
 export const HTTP_FUNCTIONS: FunctionDef[] = [
   { name: "system", entry: "functions/http/system/handler.ts", tableActions: [] },
+  { name: "groups", entry: "functions/http/groups/handler.ts", tableActions: WRITE },
+  { name: "savings", entry: "functions/http/savings/handler.ts", tableActions: WRITE },
 ];
 
 export const ROUTES: RouteDef[] = [
   { method: "GET", path: "/v1/health", function: "system", open: true },
   { method: "GET", path: "/v1/openapi.json", function: "system", open: true },
   { method: "GET", path: "/docs", function: "system", open: true },
+  { method: "POST", path: "/v1/communes", function: "groups" },
+  { method: "POST", path: "/v1/groups", function: "groups" },
+  { method: "GET", path: "/v1/groups/{groupId}", function: "groups" },
+  { method: "PUT", path: "/v1/groups/{groupId}/leader", function: "groups" },
+  { method: "POST", path: "/v1/members", function: "groups" },
+  { method: "GET", path: "/v1/members/{memberId}", function: "groups" },
+  { method: "GET", path: "/v1/groups/{groupId}/members", function: "groups" },
+  { method: "POST", path: "/v1/members/{memberId}/savings/deposits", function: "savings" },
+  { method: "POST", path: "/v1/members/{memberId}/savings/withdrawals", function: "savings" },
+  { method: "GET", path: "/v1/members/{memberId}/savings", function: "savings" },
 ];
 
 export const TABLE_ACCESS = { READ, WRITE } as const;

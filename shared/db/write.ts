@@ -1,0 +1,153 @@
+import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { type NativeAttributeValue, TransactGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { HttpProblem, problems } from "../http/problem.ts";
+import { logger } from "../log/logger.ts";
+import { db, tableNameFromEnv } from "./client.ts";
+import { type ItemKey, keys } from "./keys.ts";
+
+type Item = Record<string, NativeAttributeValue>;
+type RawTransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
+type WithoutTable<T> = Omit<NonNullable<T>, "TableName"> & { TableName?: string };
+/** A transaction part; the table name is filled in by the writer. */
+export type TransactItem = {
+  Put?: WithoutTable<RawTransactItem["Put"]>;
+  Update?: WithoutTable<RawTransactItem["Update"]>;
+  ConditionCheck?: WithoutTable<RawTransactItem["ConditionCheck"]>;
+};
+
+/** Idempotency records outlive the longest client retry window: 48 hours, removed by TTL. */
+export const IDEMPOTENCY_TTL_SECONDS = 48 * 3600;
+const MAX_ATTEMPTS = 6;
+
+export type StoredResponse = { status: number; body: unknown };
+export type WriteOutcome = StoredResponse & { replayed: boolean };
+
+export type Idempotency = { sub: string; key: string; fingerprint: string };
+
+export type WritePlan = {
+  /** Puts, updates and condition checks; each guarded by a condition where state matters. */
+  writes: TransactItem[];
+  response: StoredResponse;
+};
+
+function replayOrConflict(record: Item, fingerprint: string): WriteOutcome {
+  if (record.fingerprint !== fingerprint) {
+    throw problems.conflict(
+      "IDEMPOTENCY_KEY_REUSED",
+      "This Idempotency-Key was already used with a different request. Use a new key for a new request.",
+    );
+  }
+  return { status: record.status as number, body: record.body, replayed: true };
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function backoffMs(attempt: number): number {
+  return Math.floor(Math.random() * 15 * 2 ** attempt);
+}
+
+/**
+ * One financial or administrative change = one DynamoDB transaction holding its effect, its record
+ * and the idempotency record. Round trip 1 reads the idempotency record with the items the change
+ * depends on (consistent); round trip 2 writes everything under conditions. A lost race re-reads
+ * and tries again a bounded number of times, then answers 409.
+ */
+export async function idempotentTransaction(options: {
+  idempotency: Idempotency;
+  read: ItemKey[];
+  plan: (items: (Item | undefined)[]) => WritePlan | Promise<WritePlan>;
+  /** Called once per round trip, for metrics and the bench. */
+  onRoundTrip?: () => void;
+}): Promise<WriteOutcome> {
+  const table = tableNameFromEnv();
+  const idemKey = keys.idempotency(options.idempotency.sub, options.idempotency.key);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await sleep(backoffMs(attempt));
+    const got = await db().send(
+      new TransactGetCommand({
+        TransactItems: [idemKey, ...options.read].map((Key) => ({ Get: { TableName: table, Key } })),
+      }),
+    );
+    options.onRoundTrip?.();
+    const [idem, ...items] = (got.Responses ?? []).map((r) => r?.Item);
+    if (idem) return replayOrConflict(idem, options.idempotency.fingerprint);
+
+    const plan = await options.plan(items);
+    const idemPut: RawTransactItem = {
+      Put: {
+        TableName: table,
+        Item: {
+          ...idemKey,
+          fingerprint: options.idempotency.fingerprint,
+          status: plan.response.status,
+          body: plan.response.body as NativeAttributeValue,
+          createdAt: new Date().toISOString(),
+          expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    };
+    try {
+      await db().send(
+        new TransactWriteCommand({
+          TransactItems: [...plan.writes.map((w) => withTable(w, table)), idemPut],
+        }),
+      );
+      options.onRoundTrip?.();
+      return { ...plan.response, replayed: false };
+    } catch (error) {
+      options.onRoundTrip?.();
+      if (!isRetryable(error)) throw error;
+      logger.debug("write lost a race; retrying", { attempt, reason: reasonsOf(error) });
+    }
+  }
+  throw problems.conflict(
+    "CONCURRENT_UPDATE",
+    "The record changed while this request was being applied, and retries ran out. Send the same request again with the same Idempotency-Key.",
+  );
+}
+
+function withTable(item: TransactItem, table: string): RawTransactItem {
+  const [kind, body] = Object.entries(item)[0] as [keyof TransactItem, { TableName?: string }];
+  return { [kind]: { ...body, TableName: body.TableName ?? table } } as RawTransactItem;
+}
+
+function reasonsOf(error: unknown): string[] {
+  if (error instanceof TransactionCanceledException) return (error.CancellationReasons ?? []).map((r) => r.Code ?? "");
+  return [(error as Error).name];
+}
+
+/**
+ * A cancelled transaction whose conditions failed because another writer got there first (version,
+ * idempotency record) or that collided with a concurrent transaction is retried from the read.
+ */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof HttpProblem) return false;
+  const name = (error as Error).name;
+  if (name === "TransactionConflictException") return true;
+  if (error instanceof TransactionCanceledException || name === "TransactionCanceledException") {
+    const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+    return reasons.every((r) => ["None", "ConditionalCheckFailed", "TransactionConflict", undefined].includes(r.Code));
+  }
+  return false;
+}
+
+/** A guarded update of a versioned item: the optimistic lock every financial item uses. */
+export function versionCondition(expectedVersion: number) {
+  return {
+    ConditionExpression: "#version = :expectedVersion",
+    names: { "#version": "version" },
+    values: { ":expectedVersion": expectedVersion },
+  };
+}
+
+/** The HTTP answer for a write, marking replays as the contract asks. */
+export function writeResult(outcome: WriteOutcome) {
+  return {
+    status: outcome.status,
+    body: outcome.body,
+    ...(outcome.replayed ? { headers: { "idempotent-replayed": "true" } } : {}),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Personal data never reaches the logs: national ids and phone numbers are masked wherever they
+ * appear, by key or by shape, so a careless `logger.info({ body })` cannot leak them.
+ */
+
+const SENSITIVE_KEYS = /^(nationalid|national_id|idnumber|cccd|cmnd|phone|phonenumber|msisdn|phone_number)$/i;
+// Vietnamese citizen ids are 12 digits (old ids 9); phones are 0xxxxxxxxx or +84xxxxxxxxx.
+const PHONE_PATTERN = /(?<![\d])(?:\+?84|0)(\d{2})\d{4,6}(\d{2})(?![\d])/g;
+const NATIONAL_ID_PATTERN = /(?<![\d])\d{9}(?:\d{3})?(?![\d])/g;
+
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, "");
+  if (digits.length < 4) return "***";
+  return `***${digits.slice(-3)}`;
+}
+
+export function redactText(text: string): string {
+  return text.replace(PHONE_PATTERN, (_m, _a: string, last: string) => `***${last}`).replace(NATIONAL_ID_PATTERN, "[id]");
+}
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return "[depth]";
+  if (typeof value === "string") return redactText(value);
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === "object") {
+    if (value instanceof Error) {
+      return { name: value.name, message: redactText(value.message), stack: value.stack ? redactText(value.stack) : undefined };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      out[key] = SENSITIVE_KEYS.test(key) ? (typeof v === "string" && /phone|msisdn/i.test(key) ? maskPhone(v) : "[redacted]") : redact(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
