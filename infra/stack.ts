@@ -23,6 +23,7 @@ export function stackName(stage: string): string {
 }
 
 export class PolicyCreditStack extends Stack {
+  readonly settings: StageSettings;
   readonly table: PolicyCreditTable;
   readonly auth: Auth;
   readonly httpFunctions: HttpFunctions;
@@ -31,6 +32,7 @@ export class PolicyCreditStack extends Stack {
   constructor(scope: Construct, id: string, props: PolicyCreditStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    this.settings = settings;
     const http = props.http ?? { functions: HTTP_FUNCTIONS, routes: ROUTES };
 
     const known = new Set(http.functions.map((def) => def.name));

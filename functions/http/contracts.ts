@@ -1,5 +1,6 @@
 import type { RouteContract } from "../../shared/http/route.ts";
 import * as groups from "./groups/contract.ts";
+import * as loans from "./loans/contract.ts";
 import * as savings from "./savings/contract.ts";
 import * as system from "./system/contract.ts";
 
@@ -10,4 +11,6 @@ function contractsOf(module: Record<string, unknown>): RouteContract[] {
 }
 
 /** Every route contract, for the OpenAPI document and the route-list check. */
-export const CONTRACTS: RouteContract[] = [system, groups, savings].flatMap((m) => contractsOf(m as Record<string, unknown>));
+export const CONTRACTS: RouteContract[] = [system, groups, savings, loans].flatMap((m) =>
+  contractsOf(m as Record<string, unknown>),
+);

@@ -31,10 +31,12 @@ export class Auth extends Construct {
       autoVerify: { email: true },
       keepOriginal: { email: true },
       standardAttributes: { email: { required: false, mutable: true } },
+      // Cognito never lets a custom attribute's limits change after creation, so they leave headroom:
+      // a four-level org path is up to 259 characters today.
       customAttributes: {
-        role: new cognito.StringAttribute({ minLen: 1, maxLen: 32, mutable: true }),
-        scope: new cognito.StringAttribute({ minLen: 1, maxLen: 256, mutable: true }),
-        memberId: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+        role: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+        scope: new cognito.StringAttribute({ minLen: 1, maxLen: 512, mutable: true }),
+        memberId: new cognito.StringAttribute({ minLen: 1, maxLen: 128, mutable: true }),
       },
       passwordPolicy: {
         minLength: 12,

@@ -15,7 +15,9 @@ export function publicFields<T extends Item>(item: T, drop: string[] = []): Reco
 }
 
 export async function getItem(key: ItemKey, consistent = false): Promise<Item | undefined> {
-  const result = await db().send(new GetCommand({ TableName: tableNameFromEnv(), Key: key, ConsistentRead: consistent }));
+  const result = await db().send(
+    new GetCommand({ TableName: tableNameFromEnv(), Key: key, ConsistentRead: consistent }),
+  );
   return result.Item;
 }
 
@@ -41,7 +43,10 @@ export async function queryPage(options: {
       ...(options.index ? { IndexName: options.index } : {}),
       KeyConditionExpression: options.skPrefix ? "#pk = :pk AND begins_with(#sk, :prefix)" : "#pk = :pk",
       ExpressionAttributeNames: { "#pk": pk, ...(options.skPrefix ? { "#sk": sk } : {}) },
-      ExpressionAttributeValues: { ":pk": options.partition, ...(options.skPrefix ? { ":prefix": options.skPrefix } : {}) },
+      ExpressionAttributeValues: {
+        ":pk": options.partition,
+        ...(options.skPrefix ? { ":prefix": options.skPrefix } : {}),
+      },
       Limit: options.limit,
       ScanIndexForward: !options.newestFirst,
       ...(startKey ? { ExclusiveStartKey: startKey } : {}),

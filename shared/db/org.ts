@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import type { Item } from "./items.ts";
 import type { ItemKey } from "./keys.ts";
 import { keys } from "./keys.ts";
-import type { Item } from "./items.ts";
 import type { TransactItem } from "./write.ts";
 
 /** The org tree: province / district / commune, then groups and their members. */

@@ -1,9 +1,9 @@
+import type { Caller } from "../http/auth.ts";
+import { problems } from "../http/problem.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import type { TransactItem, WritePlan } from "./write.ts";
-import { problems } from "../http/problem.ts";
-import type { Caller } from "../http/auth.ts";
 
 /** Savings in the group: deposits from VND 5,000, withdrawals never below zero. */
 export const MIN_DEPOSIT_VND = 5_000;
@@ -58,7 +58,7 @@ export function planSavingsMovement(options: {
           ExpressionAttributeValues: { ":after": after, ":on": movement.on, ":one": 1, ":v": account.version },
         },
       }
-    : ({
+    : {
         Put: {
           Item: {
             ...keys.savings(memberId),
@@ -74,7 +74,7 @@ export function planSavingsMovement(options: {
           },
           ConditionExpression: "attribute_not_exists(PK)",
         },
-      });
+      };
   const record = {
     ...keys.savingsTransaction(memberId, transactionId),
     type: "SAVINGS_TX",
@@ -95,7 +95,14 @@ export function planSavingsMovement(options: {
     writes: [accountWrite, { Put: { Item: record, ConditionExpression: "attribute_not_exists(PK)" } } as TransactItem],
     response: {
       status: 201,
-      body: { transactionId, memberId, kind: movement.kind, amountVnd: movement.amountVnd, on: movement.on, balanceVnd: after },
+      body: {
+        transactionId,
+        memberId,
+        kind: movement.kind,
+        amountVnd: movement.amountVnd,
+        on: movement.on,
+        balanceVnd: after,
+      },
     },
   };
 }

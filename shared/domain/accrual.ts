@@ -1,7 +1,7 @@
 /** Accrual moves a loan's exact interest forward in time; it is what the nightly job calls. */
 import { addDays, type BusinessDate, compareDates, parseBusinessDate } from "./dates.ts";
 import { AccrualBackwards } from "./errors.ts";
-import { interestForRange, interestTotal, type InterestSplit, NO_INTEREST } from "./interest.ts";
+import { type InterestSplit, interestForRange, interestTotal, NO_INTEREST } from "./interest.ts";
 import {
   accruesInterest,
   assertLoanInvariants,

@@ -106,7 +106,10 @@ export class NoRateInForce extends DomainError {
 
 export class RateChangeRejected extends DomainError {
   constructor(programCode: string, reason: string, details: ErrorDetails = {}) {
-    super("RATE_CHANGE_REJECTED", 409, `rate change for ${programCode} refused: ${reason}`, { programCode, ...details });
+    super("RATE_CHANGE_REJECTED", 409, `rate change for ${programCode} refused: ${reason}`, {
+      programCode,
+      ...details,
+    });
   }
 }
 
@@ -121,10 +124,15 @@ export class InterestExceedsPayable extends DomainError {
 
 export class PrincipalExceedsOutstanding extends DomainError {
   constructor(requestedVnd: number, outstandingVnd: number) {
-    super("PRINCIPAL_EXCEEDS_OUTSTANDING", 422, `principal ${requestedVnd} is more than the ${outstandingVnd} outstanding`, {
-      requestedVnd,
-      outstandingVnd,
-    });
+    super(
+      "PRINCIPAL_EXCEEDS_OUTSTANDING",
+      422,
+      `principal ${requestedVnd} is more than the ${outstandingVnd} outstanding`,
+      {
+        requestedVnd,
+        outstandingVnd,
+      },
+    );
   }
 }
 
@@ -137,10 +145,15 @@ export class BackdatedPosting extends DomainError {
 
 export class AccrualBackwards extends DomainError {
   constructor(throughDate: string, interestAccruedThrough: string) {
-    super("ACCRUAL_BACKWARDS", 409, `interest is already accrued through ${interestAccruedThrough}, after ${throughDate}`, {
-      throughDate,
-      interestAccruedThrough,
-    });
+    super(
+      "ACCRUAL_BACKWARDS",
+      409,
+      `interest is already accrued through ${interestAccruedThrough}, after ${throughDate}`,
+      {
+        throughDate,
+        interestAccruedThrough,
+      },
+    );
   }
 }
 
@@ -155,9 +168,14 @@ export class NotLatestPosting extends DomainError {
 
 export class SmsTooLong extends DomainError {
   constructor(septets: number, limit: number) {
-    super("SMS_TOO_LONG", 422, `the reminder needs ${septets} GSM-7 characters even with the name cut; the limit is ${limit}`, {
-      septets,
-      limit,
-    });
+    super(
+      "SMS_TOO_LONG",
+      422,
+      `the reminder needs ${septets} GSM-7 characters even with the name cut; the limit is ${limit}`,
+      {
+        septets,
+        limit,
+      },
+    );
   }
 }

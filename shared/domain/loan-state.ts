@@ -8,14 +8,7 @@ import { type AccruedInterest, assertUnits, assertVnd } from "./money.ts";
 import type { Program, ProgramCode } from "./programs.ts";
 import { assertSchedule, type Installment, unpaidVnd } from "./schedule.ts";
 
-export type LoanStatus =
-  | "PENDING_APPROVAL"
-  | "APPROVED"
-  | "ACTIVE"
-  | "OVERDUE"
-  | "FROZEN"
-  | "WRITTEN_OFF"
-  | "CLOSED";
+export type LoanStatus = "PENDING_APPROVAL" | "APPROVED" | "ACTIVE" | "OVERDUE" | "FROZEN" | "WRITTEN_OFF" | "CLOSED";
 
 export interface Loan {
   readonly loanId: string;
@@ -50,7 +43,13 @@ export interface Loan {
 }
 
 /** Statuses that have a schedule and balances. */
-export const DISBURSED_STATUSES: ReadonlySet<LoanStatus> = new Set(["ACTIVE", "OVERDUE", "FROZEN", "WRITTEN_OFF", "CLOSED"]);
+export const DISBURSED_STATUSES: ReadonlySet<LoanStatus> = new Set([
+  "ACTIVE",
+  "OVERDUE",
+  "FROZEN",
+  "WRITTEN_OFF",
+  "CLOSED",
+]);
 
 /** Statuses in which a payment or a schedule change may be posted. */
 export const SERVICED_STATUSES: ReadonlySet<LoanStatus> = new Set(["ACTIVE", "OVERDUE", "FROZEN"]);
@@ -101,7 +100,8 @@ export interface DisbursedLoan extends Loan {
 
 export function requireDisbursed(loan: Loan): DisbursedLoan {
   const { disbursedOn, maturityDate, interestAccruedThrough, overdueClassifiedThrough, lastPostingOn } = loan;
-  if (!DISBURSED_STATUSES.has(loan.status)) throw new InvalidTransition(loan.status, "ACTIVE", "the loan is not disbursed");
+  if (!DISBURSED_STATUSES.has(loan.status))
+    throw new InvalidTransition(loan.status, "ACTIVE", "the loan is not disbursed");
   if (!disbursedOn || !maturityDate || !interestAccruedThrough || !overdueClassifiedThrough || !lastPostingOn) {
     throw new InvariantViolation("a disbursed loan lacks its dates", { loanId: loan.loanId });
   }
@@ -154,6 +154,7 @@ export function assertLoanInvariants(loan: Loan): Loan {
   if (loan.status === "CLOSED" && (loan.outstandingPrincipalVnd !== 0 || !interestOwedIsZero(loan))) {
     throw fail("CLOSED while something is owed");
   }
-  if ((loan.status === "FROZEN") !== (loan.frozenOn !== undefined)) throw fail("frozenOn must be set exactly while FROZEN");
+  if ((loan.status === "FROZEN") !== (loan.frozenOn !== undefined))
+    throw fail("frozenOn must be set exactly while FROZEN");
   return loan;
 }

@@ -36,7 +36,8 @@ export function assertUnits(value: bigint, name: string): bigint {
 
 /** Caller input check: bad input is a 422, never a 500. */
 export function requireAmountVnd(value: number, field: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new InvalidAmount(field, value, "must be whole đồng");
+  if (typeof value !== "number" || !Number.isSafeInteger(value))
+    throw new InvalidAmount(field, value, "must be whole đồng");
   if (value < 0) throw new InvalidAmount(field, value, "must not be negative");
   return value;
 }

@@ -86,7 +86,8 @@ export function defineProgram(input: {
 }
 
 function assertProgram(program: Program): void {
-  const bad = (what: string) => new InvariantViolation(`program ${program.code}: ${what}`, { programCode: program.code });
+  const bad = (what: string) =>
+    new InvariantViolation(`program ${program.code}: ${what}`, { programCode: program.code });
   if (program.rates.length === 0) throw bad("needs at least one rate");
   program.rates.forEach((rate, index) => {
     parseBusinessDate(rate.effectiveFrom);
@@ -219,7 +220,11 @@ export interface OverdueRate {
 }
 
 export function overdueRateBps(program: Program, date: BusinessDate): OverdueRate {
-  const annualRateCentiBps = rateOn(program, date) * program.overdueRatePercent;
+  return overdueRateFor(program, rateOn(program, date));
+}
+
+export function overdueRateFor(program: Program, annualRateBps: number): OverdueRate {
+  const annualRateCentiBps = annualRateBps * program.overdueRatePercent;
   return {
     annualRateCentiBps,
     annualRateBps: annualRateCentiBps % 100 === 0 ? annualRateCentiBps / 100 : null,
@@ -248,5 +253,8 @@ export function addRateChange(program: Program, change: RatePeriod): Program {
       latestEffectiveFrom: last.effectiveFrom,
     });
   }
-  return { ...program, rates: [...program.rates, { effectiveFrom: change.effectiveFrom, annualRateBps: change.annualRateBps }] };
+  return {
+    ...program,
+    rates: [...program.rates, { effectiveFrom: change.effectiveFrom, annualRateBps: change.annualRateBps }],
+  };
 }

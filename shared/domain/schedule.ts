@@ -53,7 +53,8 @@ export function validatePlan(principalVnd: number, termMonths: number, installme
 export function buildSchedule(input: ScheduleInput): Installment[] {
   const disbursedOn = parseBusinessDate(input.disbursedOn);
   const count = validatePlan(input.principalVnd, input.termMonths, input.installmentPeriodMonths);
-  const share = Math.floor(input.principalVnd / count);
+  // Exact integer division: the remainder goes to the last installment.
+  const share = (input.principalVnd - (input.principalVnd % count)) / count;
   const installments: Installment[] = [];
   for (let seq = 1; seq <= count; seq += 1) {
     installments.push({

@@ -68,7 +68,12 @@ export function requireVisible(caller: Caller, resourceScope: string | undefined
 }
 
 /** A borrower sees only records of its own member id; other roles go by scope. */
-export function requireOwnMemberOrScope(caller: Caller, memberId: string, resourceScope: string | undefined, what: string) {
+export function requireOwnMemberOrScope(
+  caller: Caller,
+  memberId: string,
+  resourceScope: string | undefined,
+  what: string,
+) {
   if (caller.role === "BORROWER") {
     if (caller.memberId !== memberId) throw problems.notFound(what);
     return;

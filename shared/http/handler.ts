@@ -1,6 +1,6 @@
+import { createHash } from "node:crypto";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { createHash } from "node:crypto";
 import { DomainError } from "../domain/errors.ts";
 import { logger } from "../log/logger.ts";
 import { callerFrom, requireRole } from "./auth.ts";
@@ -39,7 +39,7 @@ function toProblemResult(error: unknown, correlationId: string | undefined): Res
     return problemResponse({ ...error.toProblem(), ...(correlationId ? { correlationId } : {}) }, error.headers);
   }
   if (error instanceof DomainError) {
-    const status = error.httpStatus >= 500 ? 500 : error.httpStatus;
+    const status = Math.min(error.httpStatus, 500);
     if (status === 500) logger.error("invariant violated", { error });
     const problem = new HttpProblem(status, error.code, error.message, { extensions: { ...error.details } });
     return problemResponse({ ...problem.toProblem(), ...(correlationId ? { correlationId } : {}) });

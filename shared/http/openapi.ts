@@ -74,7 +74,9 @@ export function buildOpenApi(contracts: RouteContract[], info: { version: string
     }
     for (const status of problemStatuses) {
       responses[String(status)] ??= {
-        description: COMMON_PROBLEMS[status] ?? (status === 409 ? "Conflict" : status === 422 ? "Business rule refused" : "Problem"),
+        description:
+          COMMON_PROBLEMS[status] ??
+          (status === 409 ? "Conflict" : status === 422 ? "Business rule refused" : "Problem"),
         content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
       };
     }

@@ -44,7 +44,11 @@ export class HttpProblem extends Error {
     status: number,
     code: string,
     detail: string,
-    options: { errors?: Problem["errors"]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    options: {
+      errors?: Problem["errors"];
+      extensions?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     super(detail);
     this.name = "HttpProblem";

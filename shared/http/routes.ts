@@ -42,6 +42,7 @@ export const HTTP_FUNCTIONS: FunctionDef[] = [
   { name: "system", entry: "functions/http/system/handler.ts", tableActions: [] },
   { name: "groups", entry: "functions/http/groups/handler.ts", tableActions: WRITE },
   { name: "savings", entry: "functions/http/savings/handler.ts", tableActions: WRITE },
+  { name: "loans", entry: "functions/http/loans/handler.ts", tableActions: WRITE },
 ];
 
 export const ROUTES: RouteDef[] = [
@@ -58,6 +59,16 @@ export const ROUTES: RouteDef[] = [
   { method: "POST", path: "/v1/members/{memberId}/savings/deposits", function: "savings" },
   { method: "POST", path: "/v1/members/{memberId}/savings/withdrawals", function: "savings" },
   { method: "GET", path: "/v1/members/{memberId}/savings", function: "savings" },
+  { method: "POST", path: "/v1/loans", function: "loans" },
+  { method: "POST", path: "/v1/loans/{loanId}/approve", function: "loans" },
+  { method: "POST", path: "/v1/loans/{loanId}/disburse", function: "loans" },
+  { method: "GET", path: "/v1/loans/{loanId}", function: "loans" },
+  { method: "GET", path: "/v1/loans/{loanId}/schedule", function: "loans" },
+  { method: "GET", path: "/v1/loans/{loanId}/transactions", function: "loans" },
+  { method: "POST", path: "/v1/loans/{loanId}/payments", function: "loans" },
+  { method: "POST", path: "/v1/loans/{loanId}/transactions/{transactionId}/reversal", function: "loans" },
+  { method: "GET", path: "/v1/members/{memberId}/loans", function: "loans" },
+  { method: "GET", path: "/v1/receipts/{receiptId}", function: "loans" },
 ];
 
 export const TABLE_ACCESS = { READ, WRITE } as const;

@@ -12,9 +12,9 @@ function isRealDate(value: string): boolean {
   return y >= 1900 && y <= 2200 && d <= days;
 }
 
-export const businessDate = z.string().check(
-  z.refine(isRealDate, { message: "must be a real calendar date YYYY-MM-DD" }),
-);
+export const businessDate = z
+  .string()
+  .check(z.refine(isRealDate, { message: "must be a real calendar date YYYY-MM-DD" }));
 
 /** Whole đồng; never a float. The cap keeps sums far below 2^53. */
 export const MAX_AMOUNT_VND = 1_000_000_000_000;
@@ -29,15 +29,18 @@ export const text = (max: number) =>
     z.trim(),
     z.minLength(1),
     z.maxLength(max),
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point here
     z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: "must not contain control characters" }),
   );
 
 export const listQuery = z.strictObject({
   limit: z.optional(
-    z.pipe(
-      z.string().check(z.regex(/^\d{1,3}$/, "must be a whole number 1-100")),
-      z.transform((s) => Number(s)),
-    ).check(z.refine((n) => n >= 1 && n <= 100, { message: "must be 1-100" })),
+    z
+      .pipe(
+        z.string().check(z.regex(/^\d{1,3}$/, "must be a whole number 1-100")),
+        z.transform((s) => Number(s)),
+      )
+      .check(z.refine((n) => n >= 1 && n <= 100, { message: "must be 1-100" })),
   ),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
 });

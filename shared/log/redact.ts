@@ -15,7 +15,9 @@ export function maskPhone(phone: string): string {
 }
 
 export function redactText(text: string): string {
-  return text.replace(PHONE_PATTERN, (_m, _a: string, last: string) => `***${last}`).replace(NATIONAL_ID_PATTERN, "[id]");
+  return text
+    .replace(PHONE_PATTERN, (_m, _a: string, last: string) => `***${last}`)
+    .replace(NATIONAL_ID_PATTERN, "[id]");
 }
 
 export function redact(value: unknown, depth = 0): unknown {
@@ -24,11 +26,19 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {
     if (value instanceof Error) {
-      return { name: value.name, message: redactText(value.message), stack: value.stack ? redactText(value.stack) : undefined };
+      return {
+        name: value.name,
+        message: redactText(value.message),
+        stack: value.stack ? redactText(value.stack) : undefined,
+      };
     }
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      out[key] = SENSITIVE_KEYS.test(key) ? (typeof v === "string" && /phone|msisdn/i.test(key) ? maskPhone(v) : "[redacted]") : redact(v, depth + 1);
+      out[key] = SENSITIVE_KEYS.test(key)
+        ? typeof v === "string" && /phone|msisdn/i.test(key)
+          ? maskPhone(v)
+          : "[redacted]"
+        : redact(v, depth + 1);
     }
     return out;
   }

@@ -1,9 +1,4 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { requireRole, requireVisible } from "../../../shared/http/auth.ts";
-import { httpFunction } from "../../../shared/http/handler.ts";
-import { problems } from "../../../shared/http/problem.ts";
-import { implement } from "../../../shared/http/route.ts";
-import { pageOf } from "../../../shared/http/schemas.ts";
 import { db, tableNameFromEnv } from "../../../shared/db/client.ts";
 import { ID_PREFIX, newId } from "../../../shared/db/ids.ts";
 import { getItem, queryPage } from "../../../shared/db/items.ts";
@@ -19,6 +14,11 @@ import {
   putIfAbsent,
 } from "../../../shared/db/org.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
+import { requireRole, requireVisible } from "../../../shared/http/auth.ts";
+import { httpFunction } from "../../../shared/http/handler.ts";
+import { problems } from "../../../shared/http/problem.ts";
+import { implement } from "../../../shared/http/route.ts";
+import { pageOf } from "../../../shared/http/schemas.ts";
 import * as c from "./contract.ts";
 
 const createCommune = implement(c.createCommune, async ({ body, caller, idempotency }) => {
@@ -36,8 +36,10 @@ const createCommune = implement(c.createCommune, async ({ body, caller, idempote
         putIfAbsent({ ...communeCodeKey(body.code), path }),
         putIfAbsent(orgNodeItem("COMMUNE", path, body.name, now)),
       ];
-      if (!district) writes.push(putIfAbsent(orgNodeItem("DISTRICT", districtPath, body.districtName ?? body.districtCode, now)));
-      if (!province) writes.push(putIfAbsent(orgNodeItem("PROVINCE", provincePath, body.provinceName ?? body.provinceCode, now)));
+      if (!district)
+        writes.push(putIfAbsent(orgNodeItem("DISTRICT", districtPath, body.districtName ?? body.districtCode, now)));
+      if (!province)
+        writes.push(putIfAbsent(orgNodeItem("PROVINCE", provincePath, body.provinceName ?? body.provinceCode, now)));
       const view = { path, code: body.code, name: body.name, districtPath, provinceCode: body.provinceCode };
       return { writes, response: { status: 201, body: view } };
     },
@@ -117,7 +119,8 @@ const setLeader = implement(c.setLeader, async ({ params, body, caller }) => {
 
 const createMember = implement(c.createMember, async ({ body, caller, idempotency }) => {
   const group = await visibleGroup(caller, body.groupId);
-  if (caller.role === "GROUP_LEADER" && caller.scope !== group.scope) throw problems.forbidden("Leaders add members to their own group only.");
+  if (caller.role === "GROUP_LEADER" && caller.scope !== group.scope)
+    throw problems.forbidden("Leaders add members to their own group only.");
   const memberId = newId(ID_PREFIX.member);
   const guard = keys.nationalIdGuard(nationalIdHash(body.nationalId));
   const now = new Date().toISOString();
@@ -179,4 +182,12 @@ const listMembers = implement(c.listMembers, async ({ params, query, caller }) =
   return { status: 200, body: { items: page.items.map(memberView), nextCursor: page.nextCursor } };
 });
 
-export const handler = httpFunction([createCommune, createGroup, getGroup, setLeader, createMember, getMember, listMembers]);
+export const handler = httpFunction([
+  createCommune,
+  createGroup,
+  getGroup,
+  setLeader,
+  createMember,
+  getMember,
+  listMembers,
+]);

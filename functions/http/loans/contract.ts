@@ -11,7 +11,15 @@ import {
   text,
 } from "../../../shared/http/schemas.ts";
 
-export const LOAN_STATUSES = ["PENDING_APPROVAL", "APPROVED", "ACTIVE", "OVERDUE", "CLOSED", "FROZEN", "WRITTEN_OFF"] as const;
+export const LOAN_STATUSES = [
+  "PENDING_APPROVAL",
+  "APPROVED",
+  "ACTIVE",
+  "OVERDUE",
+  "CLOSED",
+  "FROZEN",
+  "WRITTEN_OFF",
+] as const;
 export const CHANNELS = ["GROUP_COLLECTION", "TRANSACTION_POINT", "BANK_TRANSFER"] as const;
 
 const READERS = ["ADMIN", "BANK_OFFICER", "COMMUNE_OFFICER", "ORG_OFFICER", "GROUP_LEADER", "BORROWER"] as const;
@@ -32,8 +40,10 @@ export const loanView = z.object({
   accruedInterestVnd: z.int(),
   interestArrearsVnd: z.int(),
   interestAccruedThrough: z.nullable(z.string()),
-  annualRateBps: z.number(),
-  overdueAnnualRateBps: z.number(),
+  annualRateBps: z.nullable(z.int()),
+  /** Null when 130% of the rate is not a whole bps (792 -> 1029.6); the exact value is in centi-bps. */
+  overdueAnnualRateBps: z.nullable(z.int()),
+  overdueAnnualRateCentiBps: z.nullable(z.int()),
   nextDue: z.nullable(z.object({ date: z.string(), principalVnd: z.int() })),
   disbursedOn: z.nullable(z.string()),
   maturityDate: z.nullable(z.string()),
@@ -60,7 +70,9 @@ export const createLoan = defineContract({
     }),
     purpose: text(500),
   }),
-  responses: { 201: { description: "Created", schema: z.object({ loanId: z.string(), status: z.literal("PENDING_APPROVAL") }) } },
+  responses: {
+    201: { description: "Created", schema: z.object({ loanId: z.string(), status: z.literal("PENDING_APPROVAL") }) },
+  },
   problems: [422],
 });
 

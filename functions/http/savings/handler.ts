@@ -52,7 +52,11 @@ const getSavings = implement(c.getSavings, async ({ params, query, caller }) => 
   ]);
   return {
     status: 200,
-    body: { ...savingsView(params.memberId, account), items: page.items.map(savingsTransactionView), nextCursor: page.nextCursor },
+    body: {
+      ...savingsView(params.memberId, account),
+      items: page.items.map(savingsTransactionView),
+      nextCursor: page.nextCursor,
+    },
   };
 });
 

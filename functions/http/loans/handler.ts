@@ -1,0 +1,255 @@
+import { getItem, type Item, queryPage } from "../../../shared/db/items.ts";
+import { keys } from "../../../shared/db/keys.ts";
+import { planApplication, planApproval, planDisbursement } from "../../../shared/db/loan-lifecycle.ts";
+import { loanFromItem, loanViewFromItem, programFrom } from "../../../shared/db/loans.ts";
+import { actorOf, planPayment, planReversal, transactionView } from "../../../shared/db/postings.ts";
+import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
+import { classifiedOverdueVnd } from "../../../shared/domain/loan-state.ts";
+import { type Caller, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
+import { httpFunction } from "../../../shared/http/handler.ts";
+import { wantsHtml } from "../../../shared/http/html.ts";
+import { problems } from "../../../shared/http/problem.ts";
+import { implement } from "../../../shared/http/route.ts";
+import { pageOf } from "../../../shared/http/schemas.ts";
+import { businessDateInVietnam } from "../../../shared/time.ts";
+import * as c from "./contract.ts";
+import { receiptHtml, receiptView } from "./receipt.ts";
+
+/** A loan the caller may see, else the same 404 a missing id gets. */
+function visibleLoan(caller: Caller, loanId: string, item: Item | undefined): Item {
+  requireOwnMemberOrScope(
+    caller,
+    (item?.memberId as string) ?? "",
+    item?.scope as string | undefined,
+    `Loan ${loanId}`,
+  );
+  if (!item) throw problems.notFound(`Loan ${loanId}`);
+  return item;
+}
+
+/** Leaders collect for their own group only. */
+function requireOwnGroup(caller: Caller, scope: unknown) {
+  if (caller.role === "GROUP_LEADER" && caller.scope !== scope) {
+    throw problems.forbidden("Group leaders post for their own group only.");
+  }
+}
+
+const now = () => new Date().toISOString();
+
+const createLoan = implement(c.createLoan, async ({ body, caller, idempotency }) => {
+  const member = await getItem(keys.member(body.memberId));
+  requireOwnMemberOrScope(caller, body.memberId, member?.scope as string | undefined, `Member ${body.memberId}`);
+  requireOwnGroup(caller, member!.scope);
+  const outcome = await idempotentTransaction({
+    idempotency: { sub: caller.sub, ...idempotency! },
+    read: [keys.group(member!.groupId as string), keys.program(body.programCode)],
+    plan: ([group, stored]) =>
+      planApplication(
+        member!,
+        group!,
+        programFrom(body.programCode, stored),
+        {
+          principalVnd: body.principalVnd,
+          termMonths: body.disbursementPlan.termMonths,
+          installmentMonths: body.disbursementPlan.principalInstallmentMonths,
+          purpose: body.purpose,
+        },
+        now(),
+      ),
+  });
+  return writeResult(outcome);
+});
+
+/** Reads the loan and its program in the write's first round trip, checks visibility, then plans. */
+function loanWrite(
+  caller: Caller,
+  loanId: string,
+  idempotency: { key: string; fingerprint: string },
+  plan: (loan: Item, program: ReturnType<typeof programFrom>, today: string) => ReturnType<typeof planApproval>,
+  extraRead: Parameters<typeof idempotentTransaction>[0]["read"] = [],
+  onExtra?: (items: (Item | undefined)[]) => void,
+) {
+  return idempotentTransaction({
+    idempotency: { sub: caller.sub, ...idempotency },
+    read: [keys.loan(loanId), ...extraRead],
+    plan: async ([loan, ...rest]) => {
+      const item = visibleLoan(caller, loanId, loan);
+      requireOwnGroup(caller, item.scope);
+      onExtra?.(rest);
+      const stored = await programOf(item.programCode as string);
+      return plan(item, programFrom(item.programCode as string, stored), businessDateInVietnam());
+    },
+  });
+}
+
+const approveLoan = implement(c.approveLoan, async ({ params, caller, idempotency }) =>
+  writeResult(
+    await loanWrite(caller, params.loanId, idempotency!, (loan, program, today) =>
+      planApproval(loan, program, actorOf(caller, null), today, now()),
+    ),
+  ),
+);
+
+const disburseLoan = implement(c.disburseLoan, async ({ params, body, caller, idempotency }) =>
+  writeResult(
+    await loanWrite(caller, params.loanId, idempotency!, (loan, program, today) =>
+      planDisbursement(loan, program, body.disbursedOn, actorOf(caller, null), today, now()),
+    ),
+  ),
+);
+
+const postPayment = implement(c.postPayment, async ({ params, body, caller, idempotency }) => {
+  if (caller.role === "GROUP_LEADER" && body.channel !== "GROUP_COLLECTION") {
+    throw problems.forbidden("Group leaders post group collections only.");
+  }
+  const outcome = await idempotentTransaction({
+    idempotency: { sub: caller.sub, ...idempotency! },
+    read: [keys.loan(params.loanId)],
+    plan: async ([loan]) => {
+      const item = visibleLoan(caller, params.loanId, loan);
+      requireOwnGroup(caller, item.scope);
+      const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
+      return planPayment(
+        item,
+        program,
+        {
+          paidOn: body.paidOn,
+          interestVnd: body.interestVnd,
+          principalVnd: body.principalVnd,
+          channel: body.channel,
+          actor: actorOf(caller, body.channel, body.deviceId),
+          today: businessDateInVietnam(),
+        },
+        now(),
+      );
+    },
+  });
+  return writeResult(outcome);
+});
+
+const reversePosting = implement(c.reversePosting, async ({ params, body, caller, idempotency }) => {
+  const outcome = await idempotentTransaction({
+    idempotency: { sub: caller.sub, ...idempotency! },
+    read: [
+      keys.loan(params.loanId),
+      keys.loanTransaction(params.loanId, params.transactionId),
+      keys.reversalGuard(params.loanId, params.transactionId),
+    ],
+    plan: async ([loan, original, guard]) => {
+      const item = visibleLoan(caller, params.loanId, loan);
+      if (!original) throw problems.notFound(`Transaction ${params.transactionId}`);
+      if (guard)
+        throw problems.conflict("ALREADY_REVERSED", `Transaction ${params.transactionId} is already reversed.`);
+      const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
+      return planReversal(
+        item,
+        program,
+        original,
+        { reason: body.reason, actor: actorOf(caller, null), today: businessDateInVietnam() },
+        now(),
+      );
+    },
+  });
+  return writeResult(outcome);
+});
+
+/**
+ * Programs change rarely: a warm function keeps what it read for a minute, so a payment's normal case
+ * stays at two round trips (read the loan, write the transaction).
+ */
+const programCache = new Map<string, { item: Item | undefined; at: number }>();
+async function programOf(code: string): Promise<Item | undefined> {
+  const cached = programCache.get(code);
+  if (cached && Date.now() - cached.at < 60_000) return cached.item;
+  const item = await getItem(keys.program(code));
+  programCache.set(code, { item, at: Date.now() });
+  return item;
+}
+
+async function readLoan(caller: Caller, loanId: string) {
+  const item = visibleLoan(caller, loanId, await getItem(keys.loan(loanId)));
+  const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
+  return { item, program };
+}
+
+const getLoan = implement(c.getLoan, async ({ params, caller }) => {
+  const { item, program } = await readLoan(caller, params.loanId);
+  return { status: 200, body: loanViewFromItem(item, program, businessDateInVietnam()) };
+});
+
+const getSchedule = implement(c.getSchedule, async ({ params, caller }) => {
+  const { item } = await readLoan(caller, params.loanId);
+  const loan = loanFromItem(item);
+  const overdueThrough = loan.overdueClassifiedThrough;
+  return {
+    status: 200,
+    body: {
+      loanId: loan.loanId,
+      version: loan.scheduleVersion,
+      installments: loan.installments.map((i) => ({
+        ...i,
+        overdue:
+          overdueThrough !== undefined &&
+          i.dueDate <= overdueThrough &&
+          i.paidVnd < i.principalVnd &&
+          classifiedOverdueVnd([i], overdueThrough) > 0,
+      })),
+    },
+  };
+});
+
+const listTransactions = implement(c.listTransactions, async ({ params, query, caller }) => {
+  await readLoan(caller, params.loanId);
+  const page = await queryPage({
+    partition: keys.loan(params.loanId).PK,
+    skPrefix: keys.loanTransactionPrefix,
+    ...pageOf(query),
+  });
+  return { status: 200, body: { items: page.items.map(transactionView), nextCursor: page.nextCursor } };
+});
+
+const listMemberLoans = implement(c.listMemberLoans, async ({ params, query, caller }) => {
+  const member = await getItem(keys.member(params.memberId));
+  requireOwnMemberOrScope(caller, params.memberId, member?.scope as string | undefined, `Member ${params.memberId}`);
+  const page = await queryPage({ index: "GSI1", partition: keys.memberLoans(params.memberId), ...pageOf(query) });
+  const today = businessDateInVietnam();
+  const items = await Promise.all(
+    page.items.map(async (item) =>
+      loanViewFromItem(
+        item,
+        programFrom(item.programCode as string, await programOf(item.programCode as string)),
+        today,
+      ),
+    ),
+  );
+  return { status: 200, body: { items, nextCursor: page.nextCursor } };
+});
+
+const getReceipt = implement(c.getReceipt, async ({ params, caller, headers }) => {
+  const receipt = await getItem(keys.receipt(params.receiptId));
+  requireOwnMemberOrScope(
+    caller,
+    (receipt?.memberId as string) ?? "",
+    receipt?.scope as string | undefined,
+    `Receipt ${params.receiptId}`,
+  );
+  const guard = await getItem(keys.reversalGuard(receipt!.loanId as string, receipt!.transactionId as string));
+  const view = receiptView(receipt!, Boolean(guard));
+  if (wantsHtml(headers.accept)) {
+    return { status: 200, text: receiptHtml(view), contentType: "text/html; charset=utf-8" };
+  }
+  return { status: 200, body: view };
+});
+
+export const handler = httpFunction([
+  createLoan,
+  approveLoan,
+  disburseLoan,
+  getLoan,
+  getSchedule,
+  listTransactions,
+  postPayment,
+  reversePosting,
+  listMemberLoans,
+  getReceipt,
+]);

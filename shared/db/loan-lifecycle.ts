@@ -1,0 +1,126 @@
+import { monthOf } from "../domain/dates.ts";
+import type { Program } from "../domain/programs.ts";
+import { approve, createLoan, disburse } from "../domain/transitions.ts";
+import { problems } from "../http/problem.ts";
+import { ID_PREFIX, newId } from "./ids.ts";
+import type { Item } from "./items.ts";
+import { keys } from "./keys.ts";
+import { aggregateWrites, loanFromItem, loanToItem, loanViewFromItem, putLoan } from "./loans.ts";
+import type { Actor } from "./postings.ts";
+import type { TransactItem, WritePlan } from "./write.ts";
+
+/** Application: a PENDING_APPROVAL loan placed where its member's group is. */
+export function planApplication(
+  member: Item,
+  group: Item,
+  program: Program,
+  input: { principalVnd: number; termMonths: number; installmentMonths: number; purpose: string },
+  now: string,
+): WritePlan {
+  const loanId = newId(ID_PREFIX.loan);
+  const loan = createLoan(
+    {
+      loanId,
+      memberId: member.memberId as string,
+      groupId: member.groupId as string,
+      principalVnd: input.principalVnd,
+      termMonths: input.termMonths,
+      installmentPeriodMonths: input.installmentMonths,
+    },
+    program,
+  );
+  const item = loanToItem(
+    loan,
+    { scope: member.scope as string, communePath: group.communePath as string },
+    {
+      version: 1,
+      purpose: input.purpose,
+      createdAt: now,
+      memberName: member.fullName as string,
+      groupName: group.name as string,
+    },
+  );
+  return {
+    writes: [{ Put: { Item: item, ConditionExpression: "attribute_not_exists(PK)" } }],
+    response: { status: 201, body: { loanId, status: "PENDING_APPROVAL" } },
+  };
+}
+
+export function planApproval(loanItem: Item, program: Program, actor: Actor, today: string, now: string): WritePlan {
+  const after = approve(loanFromItem(loanItem));
+  const approved = { ...loanItem, approvedAt: now, approvedBy: actor.sub };
+  return {
+    writes: [putLoan(after, approved)],
+    response: { status: 200, body: loanViewFromItem({ ...approved, ...after, accruedUnits: "0" }, program, today) },
+  };
+}
+
+/** Disbursement fixes schedule version 1, opens interest, and counts the loan in the portfolio. */
+export function planDisbursement(
+  loanItem: Item,
+  program: Program,
+  disbursedOn: string,
+  actor: Actor,
+  today: string,
+  now: string,
+): WritePlan {
+  if (disbursedOn > today) {
+    throw problems.unprocessable("DISBURSEMENT_IN_FUTURE", `disbursedOn ${disbursedOn} is after today (${today}).`);
+  }
+  const before = loanFromItem(loanItem);
+  const after = disburse(before, program, disbursedOn);
+  const transactionId = newId(ID_PREFIX.transaction);
+  const writes: TransactItem[] = [
+    putLoan(after, loanItem),
+    {
+      Put: {
+        Item: {
+          ...keys.loanSchedule(after.loanId, after.scheduleVersion),
+          type: "SCHEDULE",
+          loanId: after.loanId,
+          version: after.scheduleVersion,
+          installments: after.installments,
+          reason: "DISBURSEMENT",
+          effectiveOn: disbursedOn,
+          createdAt: now,
+          createdBy: actor.sub,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    },
+    {
+      Put: {
+        Item: {
+          ...keys.loanTransaction(after.loanId, transactionId),
+          type: "LOAN_TX",
+          transactionId,
+          loanId: after.loanId,
+          memberId: after.memberId,
+          groupId: after.groupId,
+          kind: "DISBURSEMENT",
+          valueDate: disbursedOn,
+          postedAt: now,
+          interestVnd: 0,
+          principalVnd: after.principalVnd,
+          amountVnd: after.principalVnd,
+          channel: null,
+          receiptId: null,
+          reversesTransactionId: null,
+          allocation: [],
+          actor,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    },
+    ...aggregateWrites(
+      loanItem.communePath as string,
+      after.programCode,
+      { borrowers: 1, outstandingVnd: after.principalVnd },
+      { month: monthOf(disbursedOn), delta: { disbursedVnd: after.principalVnd } },
+    ),
+  ];
+  return {
+    writes,
+    response: { status: 200, body: loanViewFromItem({ ...loanItem, ...after, accruedUnits: "0" }, program, today) },
+  };
+}

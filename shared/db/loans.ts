@@ -1,0 +1,193 @@
+import { addDays, isAfter } from "../domain/dates.ts";
+import { UnknownProgram } from "../domain/errors.ts";
+import type { Loan } from "../domain/loan-state.ts";
+import { decodeUnits, encodeUnits } from "../domain/money.ts";
+import { isProgramCode, PROGRAMS, type Program } from "../domain/programs.ts";
+import { loanView as domainLoanView } from "../domain/view.ts";
+import type { Item } from "./items.ts";
+import { keys } from "./keys.ts";
+import { communeParts } from "./org.ts";
+import type { TransactItem } from "./write.ts";
+
+/** Where a loan sits in the org tree; copied onto the loan so postings can update aggregates blind. */
+export type LoanPlacement = { scope: string; communePath: string };
+
+/** Job shards spread active loans over GSI3 partitions; the count is a setting. */
+export function shardCount(): number {
+  const n = Number(process.env.JOB_SHARDS ?? "16");
+  return Number.isInteger(n) && n > 0 && n <= 4096 ? n : 16;
+}
+
+function shardOf(loanId: string, shards: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < loanId.length; i++) h = Math.imul(h ^ loanId.charCodeAt(i), 16777619) >>> 0;
+  return h % shards;
+}
+
+const SHARDED = new Set(["ACTIVE", "OVERDUE", "FROZEN"]);
+
+/** The loan item: domain fields, exact accrued units as a decimal string, placement and index keys. */
+export type LoanExtras = { version: number; purpose: string; createdAt: string; memberName: string; groupName: string };
+
+export function loanToItem(loan: Loan, placement: LoanPlacement, extra: LoanExtras): Item {
+  const item: Item = {
+    ...keys.loan(loan.loanId),
+    type: "LOAN",
+    ...loan,
+    accruedUnits: encodeUnits(loan.accruedUnits),
+    installments: loan.installments.map((i) => ({ ...i })),
+    scope: placement.scope,
+    communePath: placement.communePath,
+    purpose: extra.purpose,
+    createdAt: extra.createdAt,
+    memberName: extra.memberName,
+    groupName: extra.groupName,
+    version: extra.version,
+    GSI1PK: keys.memberLoans(loan.memberId),
+    GSI1SK: `LOAN#${loan.loanId}`,
+    GSI2PK: keys.groupBook(loan.groupId),
+    GSI2SK: keys.bookLoan(loan.memberId, loan.loanId),
+  };
+  if (SHARDED.has(loan.status)) {
+    item.GSI3PK = keys.jobShard(shardOf(loan.loanId, shardCount()));
+    item.GSI3SK = `LOAN#${loan.loanId}`;
+  }
+  return item;
+}
+
+export function loanFromItem(item: Item): Loan {
+  const {
+    PK: _pk,
+    SK: _sk,
+    type: _t,
+    GSI1PK: _1,
+    GSI1SK: _2,
+    GSI2PK: _3,
+    GSI2SK: _4,
+    GSI3PK: _5,
+    GSI3SK: _6,
+    ...rest
+  } = item;
+  return { ...(rest as unknown as Loan), accruedUnits: decodeUnits(item.accruedUnits as string) };
+}
+
+export function placementOf(item: Item): LoanPlacement {
+  return { scope: item.scope as string, communePath: item.communePath as string };
+}
+
+/**
+ * A whole-item put guarded by the version read, which is how every loan change is written: the
+ * loan's index keys follow its status (it leaves the job shards when closed).
+ */
+export function putLoan(loan: Loan, previous: Item): TransactItem {
+  const item = loanToItem(loan, placementOf(previous), {
+    version: (previous.version as number) + 1,
+    purpose: previous.purpose as string,
+    createdAt: previous.createdAt as string,
+    memberName: previous.memberName as string,
+    groupName: previous.groupName as string,
+  });
+  for (const k of ["lastAccrual"]) if (previous[k] !== undefined) item[k] = previous[k];
+  return {
+    Put: {
+      Item: item,
+      ConditionExpression: "#v = :v",
+      ExpressionAttributeNames: { "#v": "version" },
+      ExpressionAttributeValues: { ":v": previous.version },
+    },
+  };
+}
+
+/** The program in force: a stored copy when rates were changed through the API, else the catalogue. */
+export function programFrom(code: string, stored: Item | undefined): Program {
+  if (stored?.program) return stored.program as Program;
+  if (!isProgramCode(code)) throw new UnknownProgram(code);
+  return PROGRAMS[code];
+}
+
+/** The loan as the API shows it: the domain's figures plus what the loan item carries besides. */
+export function loanViewFromItem(item: Item, program: Program, today: string) {
+  const loan = loanFromItem(item);
+  const asOf = loan.disbursedOn && isAfter(loan.disbursedOn, today) ? loan.disbursedOn : today;
+  return {
+    ...domainLoanView(loan, program, asOf),
+    purpose: item.purpose as string,
+    termMonths: loan.termMonths,
+    principalInstallmentMonths: loan.installmentPeriodMonths,
+    createdAt: item.createdAt as string,
+  };
+}
+
+export type AggregateDelta = {
+  borrowers?: number;
+  outstandingVnd?: number;
+  overdueVnd?: number;
+};
+export type MonthDelta = {
+  disbursedVnd?: number;
+  principalRepaidVnd?: number;
+  interestCollectedVnd?: number;
+};
+
+function addExpression(delta: Record<string, number | undefined>, base: Record<string, unknown>) {
+  const entries = Object.entries(delta).filter(([, v]) => v !== undefined && v !== 0) as [string, number][];
+  if (entries.length === 0) return undefined;
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [k, v] of Object.entries(base)) {
+    names[`#s_${k}`] = k;
+    values[`:s_${k}`] = v;
+    sets.push(`#s_${k} = :s_${k}`);
+  }
+  const adds = entries.map(([k, v]) => {
+    names[`#a_${k}`] = k;
+    values[`:a_${k}`] = v;
+    return `#a_${k} :a_${k}`;
+  });
+  return { UpdateExpression: `SET ${sets.join(", ")} ADD ${adds.join(", ")}`, names, values };
+}
+
+/**
+ * Portfolio aggregates move in the same transaction as the posting that moves them. ADD commutes, so
+ * concurrent postings in one commune never need to read the aggregate first.
+ */
+export function aggregateWrites(
+  communePath: string,
+  programCode: string,
+  delta: AggregateDelta,
+  month?: { month: string; delta: MonthDelta },
+): TransactItem[] {
+  const { districtPath, communeCode } = communeParts(communePath);
+  const writes: TransactItem[] = [];
+  const base = { type: "AGG", communePath, communeCode, programCode };
+  const main = addExpression(delta, base);
+  if (main) {
+    writes.push({
+      Update: {
+        Key: keys.aggregate(districtPath, communeCode, programCode),
+        UpdateExpression: main.UpdateExpression,
+        ExpressionAttributeNames: main.names,
+        ExpressionAttributeValues: main.values,
+      },
+    });
+  }
+  if (month) {
+    const m = addExpression(month.delta, { ...base, type: "AGG_MONTH", month: month.month });
+    if (m) {
+      writes.push({
+        Update: {
+          Key: keys.aggregateMonth(districtPath, communeCode, programCode, month.month),
+          UpdateExpression: m.UpdateExpression,
+          ExpressionAttributeNames: m.names,
+          ExpressionAttributeValues: m.values,
+        },
+      });
+    }
+  }
+  return writes;
+}
+
+export function dayBefore(date: string): string {
+  return addDays(date, -1);
+}
