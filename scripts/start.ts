@@ -23,6 +23,7 @@ const server = await startLocalServer({
   log: (line) => console.log(line),
 });
 
+const publicUrl = server.url.replace("127.0.0.1", "localhost");
 const communePath = DEMO.communePath;
 const groupScope = `${communePath}/${DEMO.groups[0].groupId}`;
 const scopes: Record<DevRole, string> = {
@@ -66,16 +67,16 @@ for (const role of Object.keys(scopes) as DevRole[]) {
 }
 
 console.log(`
-Policy credit API on ${server.url}  (engine ${engine.endpoint}, table ${table})
+Policy credit API on ${publicUrl}  (engine ${engine.endpoint}, table ${table})
 Demo district ${seeded.seeded ? "seeded" : "already present"}: ${communePath}, groups ${DEMO.groups.map((g) => g.groupId).join(", ")}
 
 Dev tokens (12 h):
 ${tokens.join("\n")}
 
 Try:
-  curl -s ${server.url}/v1/health
-  curl -s -H "Authorization: Bearer $(npm run -s token -- --role BANK_OFFICER --scope ${scopes.BANK_OFFICER})" ${server.url}/v1/groups/${DEMO.groups[0].groupId}/members
-  open ${server.url}/docs
+  curl -s ${publicUrl}/v1/health
+  curl -s -H "Authorization: Bearer $(npm run -s token -- --role BANK_OFFICER --scope ${scopes.BANK_OFFICER})" ${publicUrl}/v1/groups/${DEMO.groups[0].groupId}/members
+  open ${publicUrl}/docs
 
 Mint more: npm run token -- --role GROUP_LEADER --scope ${groupScope}
 Stop with Ctrl-C.`);

@@ -22,6 +22,7 @@ export const amountVnd = z.int().check(z.minimum(0), z.maximum(MAX_AMOUNT_VND));
 export const positiveAmountVnd = z.int().check(z.minimum(1), z.maximum(MAX_AMOUNT_VND));
 
 export const code = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, "must be A-Z, 0-9 and dashes, at most 64"));
+export const programCode = z.string().check(z.regex(/^[A-Z][A-Z0-9_]{0,31}$/, "must be a program code like NEAR_POOR"));
 export const id = z.string().check(z.regex(/^[A-Z0-9][A-Z0-9-]{0,63}$/, "must be an id"));
 export const scopePath = z.string().check(z.refine(isScopePath, { message: "must be an org path like DB/TUA-CHUA" }));
 export const text = (max: number) =>

@@ -5,6 +5,8 @@ type Issue = z.core.$ZodIssue;
 
 /** Plain English messages per issue code; zod/mini ships without a locale to keep bundles small. */
 function messageOf(issue: Issue): string {
+  // A message written in the schema says it best; zod/mini's own default is a bare "Invalid input".
+  if (issue.message && !/^Invalid input/.test(issue.message)) return issue.message;
   switch (issue.code) {
     case "invalid_type":
       return `expected ${issue.expected}`;

@@ -3,11 +3,11 @@ import { defineContract } from "../../../shared/http/route.ts";
 import {
   amountVnd,
   businessDate,
-  code,
   id,
   listQuery,
   listResponse,
   positiveAmountVnd,
+  programCode,
   text,
 } from "../../../shared/http/schemas.ts";
 
@@ -62,7 +62,7 @@ export const createLoan = defineContract({
   roles: [...OFFICERS, "GROUP_LEADER"],
   body: z.strictObject({
     memberId: id,
-    programCode: code,
+    programCode,
     principalVnd: positiveAmountVnd,
     disbursementPlan: z.strictObject({
       termMonths: z.int().check(z.minimum(1), z.maximum(360)),

@@ -86,7 +86,14 @@ export const programArb: fc.Arbitrary<Program> = fc
       .forEach((day, index) => {
         rates.push({ effectiveFrom: fromDayNumber(day), annualRateBps: changeRates[index] ?? 660 });
       });
-    return defineProgram({ ...PROGRAMS.POOR, rates, dayCount, overdueRatePercent, maxPrincipalVnd: null, maxTermMonths: 300 });
+    return defineProgram({
+      ...PROGRAMS.POOR,
+      rates,
+      dayCount,
+      overdueRatePercent,
+      maxPrincipalVnd: null,
+      maxTermMonths: 300,
+    });
   });
 
 /** Installments with increasing due dates inside the window and random amounts paid. */
@@ -121,7 +128,7 @@ export const loanTermsArb: fc.Arbitrary<LoanTerms> = fc
   .record({
     disbursedDay: fc.integer({ min: WINDOW_START, max: WINDOW_START + 700 }),
     periodMonths: fc.constantFrom(1, 3, 6, 12),
-    periods: fc.integer({ min: 1, max: 12 }),
+    periods: fc.integer({ min: 1, max: 10 }),
     principalVnd: fc.integer({ min: 1_000_000, max: 100_000_000 }),
   })
   .map(({ disbursedDay, periodMonths, periods, principalVnd }) => ({
