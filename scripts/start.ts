@@ -1,6 +1,7 @@
 import { tableName } from "../shared/db/table.ts";
 import { type DevRole, loadDevKeys, mintToken } from "./lib/dev-keys.ts";
 import { DEFAULT_DB_PATH, ensureTable, LOCAL_REGION, makeClients, startEngine } from "./lib/engine.ts";
+import { LOCAL_SCHEDULE, startLocalScheduler } from "./lib/local-scheduler.ts";
 import { startLocalServer } from "./lib/local-server.ts";
 import { DEMO, seedDemo } from "./lib/seed.ts";
 
@@ -78,10 +79,16 @@ Try:
   curl -s -H "Authorization: Bearer $(npm run -s token -- --role BANK_OFFICER --scope ${scopes.BANK_OFFICER})" ${publicUrl}/v1/groups/${DEMO.groups[0].groupId}/members
   open ${publicUrl}/docs
 
+Jobs run on the local clock (Vietnam time): ${LOCAL_SCHEDULE.map((e) => `${e.job} ${String(e.hour).padStart(2, "0")}:${String(e.minute).padStart(2, "0")}`).join(", ")}
+Run one now: npm run job -- accrue-interest --business-date <YYYY-MM-DD>   (SMS go to .data/sms-outbox.jsonl)
+
 Mint more: npm run token -- --role GROUP_LEADER --scope ${groupScope}
 Stop with Ctrl-C.`);
 
+const stopScheduler = startLocalScheduler((line) => console.log(line));
+
 const shutdown = async () => {
+  stopScheduler();
   await server.close();
   await engine.stop();
   process.exit(0);

@@ -1,10 +1,12 @@
-import { maxDate, monthOf } from "../domain/dates.ts";
+import { addDays, maxDate, monthOf } from "../domain/dates.ts";
+import { addInterest, subtractInterest } from "../domain/interest.ts";
 import type { Loan } from "../domain/loan-state.ts";
 import { decodeUnits, encodeUnits } from "../domain/money.ts";
 import { applyPayment, type PaymentEffect, reversePayment } from "../domain/payment.ts";
 import type { Program } from "../domain/programs.ts";
 import type { Caller } from "../http/auth.ts";
 import { problems } from "../http/problem.ts";
+import { postingJournalWrites } from "../jobs/journal.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
@@ -134,6 +136,20 @@ export function planPayment(
       },
     ),
   );
+  // Interest the payment itself accrued (days the nightly job had not reached, net of days taken back)
+  // is journaled with it, so the journal and the loans always agree.
+  const recognised = addInterest(
+    subtractInterest(result.accrual.caughtUp, result.accrual.takenBack),
+    result.accrual.reaccrued,
+  );
+  writes.push(
+    ...postingJournalWrites(
+      addDays(request.paidOn, -1),
+      loanItem.communePath as string,
+      before.programCode,
+      recognised,
+    ),
+  );
   const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, request.today);
   return { transactionId, writes, response: { status: 201, body: { transactionId, receiptId, loan: view } } };
 }
@@ -215,6 +231,16 @@ export function planReversal(
       },
     ),
   ];
+  if (after.interestAccruedThrough) {
+    writes.push(
+      ...postingJournalWrites(
+        after.interestAccruedThrough,
+        loanItem.communePath as string,
+        before.programCode,
+        result.reaccrued,
+      ),
+    );
+  }
   const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, options.today);
   return { writes, response: { status: 201, body: { transactionId, loan: view } } };
 }

@@ -1,0 +1,31 @@
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { dispatch, type ShardQueue } from "../../shared/jobs/run-job.ts";
+import { isJobName } from "../../shared/jobs/types.ts";
+import { logger } from "../../shared/log/logger.ts";
+
+const sqs = new SQSClient({});
+
+/** SQS takes ten messages a call; a national run of a few hundred shards is a few dozen calls. */
+export const sqsQueue = (queueUrl: string): ShardQueue => ({
+  async send(messages) {
+    for (let i = 0; i < messages.length; i += 10) {
+      const chunk = messages.slice(i, i + 10);
+      const result = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((m) => ({ Id: `s${m.shard}`, MessageBody: JSON.stringify(m) })),
+        }),
+      );
+      if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} shard messages`);
+    }
+  },
+});
+
+/** Invoked by EventBridge Scheduler with `{ "job": "accrue-interest" }` (and optionally a businessDate). */
+export async function handler(event: { job?: unknown; businessDate?: unknown }) {
+  if (!isJobName(event.job)) throw new Error(`unknown job ${String(event.job)}`);
+  const businessDate = typeof event.businessDate === "string" ? event.businessDate : undefined;
+  const result = await dispatch({ job: event.job, businessDate }, sqsQueue(process.env.SHARD_QUEUE_URL ?? ""));
+  logger.info("dispatch finished", result);
+  return result;
+}

@@ -1,0 +1,57 @@
+import { parseArgs } from "node:util";
+import { tableName } from "../shared/db/table.ts";
+import { runJobInProcess } from "../shared/jobs/in-process.ts";
+import { isJobName, JOB_NAMES } from "../shared/jobs/types.ts";
+import { DEFAULT_DB_PATH, ensureTable, LOCAL_REGION, makeClients, startEngine } from "./lib/engine.ts";
+
+/**
+ * npm run job -- accrue-interest --business-date 2026-12-03
+ * Runs the dispatcher and the workers in this process against the local engine (or DYNAMODB_ENDPOINT),
+ * through the same code and the same SQS message shape as in AWS.
+ */
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    "business-date": { type: "string" },
+    now: { type: "string" },
+    shards: { type: "string" },
+  },
+});
+const job = positionals[0];
+if (!isJobName(job)) {
+  console.error(
+    `usage: npm run job -- <${JOB_NAMES.join("|")}> [--business-date YYYY-MM-DD] [--now ISO-instant] [--shards N]`,
+  );
+  process.exit(2);
+}
+if (values.shards) process.env.JOB_SHARDS = values.shards;
+const engine = await startEngine({ dbPath: DEFAULT_DB_PATH });
+const table = process.env.TABLE_NAME ?? tableName("local");
+const { client } = makeClients(engine.endpoint);
+await ensureTable(client, table);
+process.env.TABLE_NAME = table;
+process.env.DYNAMODB_ENDPOINT = engine.endpoint;
+process.env.AWS_REGION ??= LOCAL_REGION;
+
+const fixedNow = values.now ? new Date(values.now) : undefined;
+try {
+  const summary = await runJobInProcess(job, {
+    businessDate: values["business-date"],
+    ...(fixedNow ? { now: () => fixedNow } : {}),
+    onProgress: (line) => console.log(line),
+  });
+  const state = summary.deferred
+    ? "deferred (outside 07:00-20:00 Vietnam time); "
+    : summary.dispatched === 0
+      ? "already complete, nothing dispatched; run totals: "
+      : "";
+  console.log(
+    `${job} ${summary.businessDate}: ${state}loans seen ${summary.seen}, updated ${summary.updated}, skipped (already done or nothing due) ${summary.skipped}, failed ${summary.failed}; shards ${summary.shardsDone}/${summary.shards}, dead letters ${summary.deadLetters}; ${summary.durationMs} ms`,
+  );
+  await engine.stop();
+  process.exit(summary.failed > 0 || summary.deadLetters > 0 ? 1 : 0);
+} catch (error) {
+  console.error(`${job} refused: ${(error as Error).message}`);
+  await engine.stop();
+  process.exit(1);
+}

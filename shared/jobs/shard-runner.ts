@@ -1,0 +1,103 @@
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { db, tableNameFromEnv } from "../db/client.ts";
+import type { Item } from "../db/items.ts";
+import { keys } from "../db/keys.ts";
+import type { TransactItem } from "../db/write.ts";
+import { logger } from "../log/logger.ts";
+import { commitPage, readCheckpoint } from "./runs.ts";
+import { EMPTY_TOTALS, type ShardMessage, type ShardTotals } from "./types.ts";
+
+export type LoanOutcome = "updated" | "skipped";
+
+/** Work one page asks of each loan; what it adds to `pageWrites` commits with the page's checkpoint. */
+export type PageWork = {
+  perLoan: (loan: Item) => Promise<LoanOutcome>;
+  /** Writes that commit with the checkpoint (journal entries, counters). Called once per page. */
+  pageWrites: () => TransactItem[];
+};
+
+export type ShardOptions = {
+  pageSize?: number;
+  concurrency?: number;
+  now?: () => Date;
+  /** Fault injection for tests: called after a page's loans are processed, before it commits. */
+  beforeCommit?: (page: number) => void | Promise<void>;
+};
+
+async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Works one shard of active loans page by page from its last checkpoint. Memory holds one page at a
+ * time, whatever the shard's size. A failure of one loan is counted and logged and does not stop the
+ * shard (tomorrow's run catches that loan up); a failure of the page itself propagates, so the queue
+ * retries the message and the shard resumes after its last committed page.
+ */
+export async function runShard(
+  message: ShardMessage,
+  startPage: () => PageWork,
+  options: ShardOptions = {},
+): Promise<ShardTotals & { alreadyDone: boolean }> {
+  const pageSize = options.pageSize ?? 100;
+  const concurrency = options.concurrency ?? 16;
+  const now = options.now ?? (() => new Date());
+  const checkpoint = await readCheckpoint(message.job, message.businessDate, message.shard);
+  if (checkpoint?.done) return { ...EMPTY_TOTALS, alreadyDone: true };
+  let pages = (checkpoint?.pages as number | undefined) ?? 0;
+  let cursor = (checkpoint?.cursor as Record<string, unknown> | null | undefined) ?? undefined;
+  let totals = { ...EMPTY_TOTALS };
+  for (;;) {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: tableNameFromEnv(),
+        IndexName: "GSI3",
+        KeyConditionExpression: "GSI3PK = :shard",
+        ExpressionAttributeValues: { ":shard": keys.jobShard(message.shard) },
+        Limit: pageSize,
+        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+      }),
+    );
+    const work = startPage();
+    const pageTotals = { ...EMPTY_TOTALS, pages: 1 };
+    await mapLimited(page.Items ?? [], concurrency, async (loan) => {
+      pageTotals.seen++;
+      try {
+        const outcome = await work.perLoan(loan);
+        pageTotals[outcome]++;
+      } catch (error) {
+        pageTotals.failed++;
+        logger.error("loan failed in job", { job: message.job, loanId: loan.loanId, error: error as Error });
+      }
+    });
+    await options.beforeCommit?.(pages);
+    cursor = page.LastEvaluatedKey;
+    await commitPage({
+      job: message.job,
+      businessDate: message.businessDate,
+      shard: message.shard,
+      pagesBefore: pages,
+      cursor,
+      totals: pageTotals,
+      extra: work.pageWrites(),
+      now: now().toISOString(),
+    });
+    pages++;
+    totals = {
+      seen: totals.seen + pageTotals.seen,
+      updated: totals.updated + pageTotals.updated,
+      skipped: totals.skipped + pageTotals.skipped,
+      failed: totals.failed + pageTotals.failed,
+      pages: totals.pages + 1,
+    };
+    if (!cursor) break;
+  }
+  return { ...totals, alreadyDone: false };
+}
