@@ -1,8 +1,25 @@
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { tableName } from "../shared/db/table.ts";
 import { runJobInProcess } from "../shared/jobs/in-process.ts";
 import { isJobName, JOB_NAMES } from "../shared/jobs/types.ts";
-import { DEFAULT_DB_PATH, ensureTable, LOCAL_REGION, makeClients, startEngine } from "./lib/engine.ts";
+import {
+  DEFAULT_DB_PATH,
+  ensureTable,
+  LOCAL_REGION,
+  makeClients,
+  RUNNING_ENGINE_FILE,
+  startEngine,
+} from "./lib/engine.ts";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * npm run job -- accrue-interest --business-date 2026-12-03
@@ -25,6 +42,12 @@ if (!isJobName(job)) {
   process.exit(2);
 }
 if (values.shards) process.env.JOB_SHARDS = values.shards;
+// With `npm start` running, work on its engine rather than opening the same database file twice.
+const running = await readFile(RUNNING_ENGINE_FILE, "utf8").then(
+  (text) => JSON.parse(text) as { endpoint: string; pid: number },
+  () => undefined,
+);
+if (!process.env.DYNAMODB_ENDPOINT && running && isAlive(running.pid)) process.env.DYNAMODB_ENDPOINT = running.endpoint;
 const engine = await startEngine({ dbPath: DEFAULT_DB_PATH });
 const table = process.env.TABLE_NAME ?? tableName("local");
 const { client } = makeClients(engine.endpoint);

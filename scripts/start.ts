@@ -1,6 +1,7 @@
+import { rm, writeFile } from "node:fs/promises";
 import { tableName } from "../shared/db/table.ts";
 import { type DevRole, loadDevKeys, mintToken } from "./lib/dev-keys.ts";
-import { DEFAULT_DB_PATH, ensureTable, LOCAL_REGION, makeClients, startEngine } from "./lib/engine.ts";
+import { DEFAULT_DB_PATH, ensureTable, LOCAL_REGION, makeClients, RUNNING_ENGINE_FILE, startEngine } from "./lib/engine.ts";
 import { LOCAL_SCHEDULE, startLocalScheduler } from "./lib/local-scheduler.ts";
 import { startLocalServer } from "./lib/local-server.ts";
 import { DEMO, seedDemo } from "./lib/seed.ts";
@@ -16,6 +17,8 @@ const table = process.env.TABLE_NAME ?? tableName("local");
 const { client, doc } = makeClients(engine.endpoint);
 await ensureTable(client, table);
 
+// `npm run job` finds this engine instead of opening the same database file a second time.
+await writeFile(RUNNING_ENGINE_FILE, JSON.stringify({ endpoint: engine.endpoint, table, pid: process.pid }));
 const keys = await loadDevKeys();
 const server = await startLocalServer({
   port,
@@ -89,6 +92,7 @@ const stopScheduler = startLocalScheduler((line) => console.log(line));
 
 const shutdown = async () => {
   stopScheduler();
+  await rm(RUNNING_ENGINE_FILE, { force: true });
   await server.close();
   await engine.stop();
   process.exit(0);

@@ -26,6 +26,9 @@ export const DATA_DIR = join(PROJECT_ROOT, ".data");
 export const DEFAULT_DB_PATH = join(DATA_DIR, "dynoxide.db");
 
 /** Same region as the deployed stack, so ARNs and logs look alike. */
+/** Written by `npm start` while it runs, so `npm run job` uses the same engine. */
+export const RUNNING_ENGINE_FILE = join(DATA_DIR, "engine.json");
+
 export const LOCAL_REGION = "ap-southeast-1";
 
 const ENGINE_PACKAGE = "@dynoxide/linux-x64";

@@ -1,12 +1,8 @@
 import { runJobInProcess } from "../../shared/jobs/in-process.ts";
-import type { JobName } from "../../shared/jobs/types.ts";
+import { JOB_SCHEDULES } from "../../shared/jobs/functions.ts";
 
 /** The same times the EventBridge schedules use, on the Vietnamese wall clock (UTC+7, no DST). */
-export const LOCAL_SCHEDULE: { job: JobName; hour: number; minute: number }[] = [
-  { job: "accrue-interest", hour: 0, minute: 15 },
-  { job: "classify-overdue", hour: 0, minute: 45 },
-  { job: "send-reminders", hour: 7, minute: 30 },
-];
+export const LOCAL_SCHEDULE = JOB_SCHEDULES;
 
 function msUntil(hour: number, minute: number, now: Date): number {
   const vietnamMs = now.getTime() + 7 * 3600_000;
