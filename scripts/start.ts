@@ -1,7 +1,14 @@
 import { rm, writeFile } from "node:fs/promises";
 import { tableName } from "../shared/db/table.ts";
 import { type DevRole, loadDevKeys, mintToken } from "./lib/dev-keys.ts";
-import { DEFAULT_DB_PATH, ensureTable, LOCAL_REGION, makeClients, RUNNING_ENGINE_FILE, startEngine } from "./lib/engine.ts";
+import {
+  DEFAULT_DB_PATH,
+  ensureTable,
+  LOCAL_REGION,
+  makeClients,
+  RUNNING_ENGINE_FILE,
+  startEngine,
+} from "./lib/engine.ts";
 import { LOCAL_SCHEDULE, startLocalScheduler } from "./lib/local-scheduler.ts";
 import { startLocalServer } from "./lib/local-server.ts";
 import { DEMO, seedDemo } from "./lib/seed.ts";

@@ -14,6 +14,7 @@ export async function handler() {
   const late = run?.status !== "DONE";
   count("AccrualLate", late ? 1 : 0);
   count("AccrualOnTime", late ? 0 : 1);
-  if (late) logger.error("accrual not finished by the deadline", { businessDate, status: run?.status ?? "NOT_STARTED" });
+  if (late)
+    logger.error("accrual not finished by the deadline", { businessDate, status: run?.status ?? "NOT_STARTED" });
   return { businessDate, late, status: run?.status ?? "NOT_STARTED" };
 }

@@ -29,7 +29,11 @@ export function makeWorker(deps: WorkerDeps = {}) {
         const message = parse(record.body);
         const totals = await work(message, deps);
         logger.info("shard finished", { ...message, ...totals });
-        const metric = { "accrue-interest": "LoansAccrued", "classify-overdue": "LoansClassified", "send-reminders": "RemindersSent" }[message.job];
+        const metric = {
+          "accrue-interest": "LoansAccrued",
+          "classify-overdue": "LoansClassified",
+          "send-reminders": "RemindersSent",
+        }[message.job];
         count(metric, totals.updated, { job: message.job });
         count("JobLoanFailed", totals.failed, { job: message.job });
       } catch (error) {

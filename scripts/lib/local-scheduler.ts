@@ -1,5 +1,5 @@
-import { runJobInProcess } from "../../shared/jobs/in-process.ts";
 import { JOB_SCHEDULES } from "../../shared/jobs/functions.ts";
+import { runJobInProcess } from "../../shared/jobs/in-process.ts";
 
 /** The same times the EventBridge schedules use, on the Vietnamese wall clock (UTC+7, no DST). */
 export const LOCAL_SCHEDULE = JOB_SCHEDULES;

@@ -2,10 +2,11 @@ import { monthOf } from "../domain/dates.ts";
 import type { Program } from "../domain/programs.ts";
 import { approve, createLoan, disburse } from "../domain/transitions.ts";
 import { problems } from "../http/problem.ts";
+import { aggregateWrites } from "./aggregates.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
-import { aggregateWrites, loanFromItem, loanToItem, loanViewFromItem, putLoan } from "./loans.ts";
+import { loanFromItem, loanToItem, loanViewFromItem, putLoan } from "./loans.ts";
 import type { Actor } from "./postings.ts";
 import type { TransactItem, WritePlan } from "./write.ts";
 
@@ -31,7 +32,11 @@ export function planApplication(
   );
   const item = loanToItem(
     loan,
-    { scope: member.scope as string, communePath: group.communePath as string },
+    {
+      scope: member.scope as string,
+      communePath: group.communePath as string,
+      entrustedOrg: group.entrustedOrg as string,
+    },
     {
       version: 1,
       purpose: input.purpose,
@@ -50,7 +55,7 @@ export function planApproval(loanItem: Item, program: Program, actor: Actor, tod
   const after = approve(loanFromItem(loanItem));
   const approved = { ...loanItem, approvedAt: now, approvedBy: actor.sub };
   return {
-    writes: [putLoan(after, approved)],
+    writes: [putLoan(after, loanItem, { approvedAt: now, approvedBy: actor.sub })],
     response: { status: 200, body: loanViewFromItem({ ...approved, ...after, accruedUnits: "0" }, program, today) },
   };
 }
@@ -71,7 +76,7 @@ export function planDisbursement(
   const after = disburse(before, program, disbursedOn);
   const transactionId = newId(ID_PREFIX.transaction);
   const writes: TransactItem[] = [
-    putLoan(after, loanItem),
+    putLoan(after, loanItem, { disbursedBy: actor.sub }),
     {
       Put: {
         Item: {
@@ -113,7 +118,7 @@ export function planDisbursement(
       },
     },
     ...aggregateWrites(
-      loanItem.communePath as string,
+      loanItem,
       after.programCode,
       { borrowers: 1, outstandingVnd: after.principalVnd },
       { month: monthOf(disbursedOn), delta: { disbursedVnd: after.principalVnd } },

@@ -6,11 +6,10 @@ import { isProgramCode, PROGRAMS, type Program } from "../domain/programs.ts";
 import { loanView as domainLoanView } from "../domain/view.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
-import { communeParts } from "./org.ts";
 import type { TransactItem } from "./write.ts";
 
 /** Where a loan sits in the org tree; copied onto the loan so postings can update aggregates blind. */
-export type LoanPlacement = { scope: string; communePath: string };
+export type LoanPlacement = { scope: string; communePath: string; entrustedOrg: string };
 
 /** Job shards spread active loans over GSI3 partitions; the count is a setting. */
 export function shardCount(): number {
@@ -38,6 +37,7 @@ export function loanToItem(loan: Loan, placement: LoanPlacement, extra: LoanExtr
     installments: loan.installments.map((i) => ({ ...i })),
     scope: placement.scope,
     communePath: placement.communePath,
+    entrustedOrg: placement.entrustedOrg,
     purpose: extra.purpose,
     createdAt: extra.createdAt,
     memberName: extra.memberName,
@@ -72,14 +72,21 @@ export function loanFromItem(item: Item): Loan {
 }
 
 export function placementOf(item: Item): LoanPlacement {
-  return { scope: item.scope as string, communePath: item.communePath as string };
+  return {
+    scope: item.scope as string,
+    communePath: item.communePath as string,
+    entrustedOrg: item.entrustedOrg as string,
+  };
 }
 
 /**
  * A whole-item put guarded by the version read, which is how every loan change is written: the
  * loan's index keys follow its status (it leaves the job shards when closed).
  */
-export function putLoan(loan: Loan, previous: Item): TransactItem {
+/** Attributes a loan item carries besides the domain's Loan; every rewrite keeps them. */
+const CARRIED = ["lastAccrual", "lastPayment", "approvedAt", "approvedBy", "disbursedBy", "checkedOn"] as const;
+
+export function putLoan(loan: Loan, previous: Item, extra: Item = {}): TransactItem {
   const item = loanToItem(loan, placementOf(previous), {
     version: (previous.version as number) + 1,
     purpose: previous.purpose as string,
@@ -87,7 +94,8 @@ export function putLoan(loan: Loan, previous: Item): TransactItem {
     memberName: previous.memberName as string,
     groupName: previous.groupName as string,
   });
-  for (const k of ["lastAccrual"]) if (previous[k] !== undefined) item[k] = previous[k];
+  for (const k of CARRIED) if (previous[k] !== undefined) item[k] = previous[k];
+  Object.assign(item, extra);
   return {
     Put: {
       Item: item,
@@ -116,76 +124,6 @@ export function loanViewFromItem(item: Item, program: Program, today: string) {
     principalInstallmentMonths: loan.installmentPeriodMonths,
     createdAt: item.createdAt as string,
   };
-}
-
-export type AggregateDelta = {
-  borrowers?: number;
-  outstandingVnd?: number;
-  overdueVnd?: number;
-};
-export type MonthDelta = {
-  disbursedVnd?: number;
-  principalRepaidVnd?: number;
-  interestCollectedVnd?: number;
-};
-
-function addExpression(delta: Record<string, number | undefined>, base: Record<string, unknown>) {
-  const entries = Object.entries(delta).filter(([, v]) => v !== undefined && v !== 0) as [string, number][];
-  if (entries.length === 0) return undefined;
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets: string[] = [];
-  for (const [k, v] of Object.entries(base)) {
-    names[`#s_${k}`] = k;
-    values[`:s_${k}`] = v;
-    sets.push(`#s_${k} = :s_${k}`);
-  }
-  const adds = entries.map(([k, v]) => {
-    names[`#a_${k}`] = k;
-    values[`:a_${k}`] = v;
-    return `#a_${k} :a_${k}`;
-  });
-  return { UpdateExpression: `SET ${sets.join(", ")} ADD ${adds.join(", ")}`, names, values };
-}
-
-/**
- * Portfolio aggregates move in the same transaction as the posting that moves them. ADD commutes, so
- * concurrent postings in one commune never need to read the aggregate first.
- */
-export function aggregateWrites(
-  communePath: string,
-  programCode: string,
-  delta: AggregateDelta,
-  month?: { month: string; delta: MonthDelta },
-): TransactItem[] {
-  const { districtPath, communeCode } = communeParts(communePath);
-  const writes: TransactItem[] = [];
-  const base = { type: "AGG", communePath, communeCode, programCode };
-  const main = addExpression(delta, base);
-  if (main) {
-    writes.push({
-      Update: {
-        Key: keys.aggregate(districtPath, communeCode, programCode),
-        UpdateExpression: main.UpdateExpression,
-        ExpressionAttributeNames: main.names,
-        ExpressionAttributeValues: main.values,
-      },
-    });
-  }
-  if (month) {
-    const m = addExpression(month.delta, { ...base, type: "AGG_MONTH", month: month.month });
-    if (m) {
-      writes.push({
-        Update: {
-          Key: keys.aggregateMonth(districtPath, communeCode, programCode, month.month),
-          UpdateExpression: m.UpdateExpression,
-          ExpressionAttributeNames: m.names,
-          ExpressionAttributeValues: m.values,
-        },
-      });
-    }
-  }
-  return writes;
 }
 
 export function dayBefore(date: string): string {

@@ -7,10 +7,11 @@ import type { Program } from "../domain/programs.ts";
 import type { Caller } from "../http/auth.ts";
 import { problems } from "../http/problem.ts";
 import { postingJournalWrites } from "../jobs/journal.ts";
+import { aggregateWrites } from "./aggregates.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
-import { aggregateWrites, loanFromItem, loanViewFromItem, putLoan } from "./loans.ts";
+import { loanFromItem, loanViewFromItem, putLoan } from "./loans.ts";
 import type { TransactItem, WritePlan } from "./write.ts";
 
 /** Who posted, from where: every posting carries it, and it is never edited. */
@@ -89,13 +90,20 @@ export function planPayment(
     effect: encodeEffect(result.effect),
     actor: request.actor,
     clientTxId: request.clientTxId ?? null,
+    lastPaymentBefore: loanItem.lastPayment ?? null,
     balancesAfter: {
       outstandingPrincipalVnd: after.outstandingPrincipalVnd,
       overduePrincipalVnd: after.overduePrincipalVnd,
       interestArrearsVnd: after.interestArrearsVnd,
     },
   };
-  const writes: TransactItem[] = [putLoan(after, loanItem), putNew(record)];
+  const lastPayment = {
+    on: request.paidOn,
+    interestVnd: request.interestVnd,
+    principalVnd: request.principalVnd,
+    transactionId,
+  };
+  const writes: TransactItem[] = [putLoan(after, loanItem, { lastPayment }), putNew(record)];
   if (receiptId) {
     writes.push(
       putNew({
@@ -123,7 +131,7 @@ export function planPayment(
   const closed = after.status === "CLOSED" && before.status !== "CLOSED";
   writes.push(
     ...aggregateWrites(
-      loanItem.communePath as string,
+      loanItem,
       before.programCode,
       {
         outstandingVnd: -request.principalVnd,
@@ -132,7 +140,7 @@ export function planPayment(
       },
       {
         month: monthOf(request.paidOn),
-        delta: { interestCollectedVnd: request.interestVnd, principalRepaidVnd: request.principalVnd },
+        delta: { interestCollectedVnd: request.interestVnd, principalRepaidVnd: request.principalVnd, payments: 1 },
       },
     ),
   );
@@ -206,7 +214,7 @@ export function planReversal(
   };
   const reopened = before.status === "CLOSED" && after.status !== "CLOSED";
   const writes: TransactItem[] = [
-    putLoan(after, loanItem),
+    putLoan(after, loanItem, { lastPayment: original.lastPaymentBefore ?? null }),
     putNew(record),
     putNew({
       ...keys.reversalGuard(before.loanId, original.transactionId as string),
@@ -215,7 +223,7 @@ export function planReversal(
       reversedAt: now,
     }),
     ...aggregateWrites(
-      loanItem.communePath as string,
+      loanItem,
       before.programCode,
       {
         outstandingVnd: original.principalVnd as number,
@@ -227,6 +235,7 @@ export function planReversal(
         delta: {
           interestCollectedVnd: -(original.interestVnd as number),
           principalRepaidVnd: -(original.principalVnd as number),
+          payments: -1,
         },
       },
     ),

@@ -24,7 +24,13 @@ export const JOB_FUNCTIONS: JobFunctionDef[] = [
   {
     name: "job-worker",
     entry: "functions/jobs/worker.ts",
-    tableActions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
+    tableActions: [
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:ConditionCheckItem",
+    ],
     memoryMb: 1024,
     timeoutSeconds: 900,
   },

@@ -1,8 +1,9 @@
 import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { aggregateWrites } from "../db/aggregates.ts";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import type { Item } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
-import { aggregateWrites, loanFromItem, putLoan } from "../db/loans.ts";
+import { loanFromItem, putLoan } from "../db/loans.ts";
 import { classifyOverdue } from "../domain/overdue.ts";
 import type { PageWork } from "./shard-runner.ts";
 
@@ -23,7 +24,7 @@ export function overdueWork(businessDate: string): () => PageWork {
         if (overdueDeltaVnd === 0 && next.status === loan.status) return "skipped";
         const writes = [
           putLoan(next, current),
-          ...aggregateWrites(current.communePath as string, loan.programCode, { overdueVnd: overdueDeltaVnd }),
+          ...aggregateWrites(current, loan.programCode, { overdueVnd: overdueDeltaVnd }),
         ];
         try {
           await db().send(

@@ -9,7 +9,8 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "policy-credit",
 });
 
-const enabled = () => Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) || process.env.POWERTOOLS_METRICS_ENABLED === "true";
+const enabled = () =>
+  Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) || process.env.POWERTOOLS_METRICS_ENABLED === "true";
 
 export function count(name: string, value = 1, dimensions: Record<string, string> = {}) {
   if (!enabled() || value === 0) return;

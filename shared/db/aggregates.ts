@@ -1,0 +1,93 @@
+import type { Item } from "./items.ts";
+import { keys } from "./keys.ts";
+import { communeParts } from "./org.ts";
+import type { TransactItem } from "./write.ts";
+
+/**
+ * Portfolio aggregates move in the same transaction as the posting or job step that moves them.
+ * Every change is an ADD, which commutes, so concurrent postings in one commune never read them first.
+ *
+ * - per commune and program: borrowers, outstanding and overdue principal (current balances);
+ * - per commune, program, month and entrusted organisation: disbursed, principal repaid and interest
+ *   collected (flows), for the portfolio, credit plans and entrustment-fee statements;
+ * - per group, month and program: the same flows, for the group leader's commission statement.
+ */
+export type BalanceDelta = { borrowers?: number; outstandingVnd?: number; overdueVnd?: number };
+export type FlowDelta = {
+  disbursedVnd?: number;
+  principalRepaidVnd?: number;
+  interestCollectedVnd?: number;
+  payments?: number;
+};
+
+export const groupMonthKey = (groupId: string, month: string, programCode: string) => ({
+  PK: `GROUPMONTH#${groupId}`,
+  SK: `${month}#${programCode}`,
+});
+
+export const communeMonthKey = (communePath: string, programCode: string, month: string, org: string) => {
+  const { districtPath, communeCode } = communeParts(communePath);
+  return { PK: `AGG#${districtPath}`, SK: `${communeCode}#${programCode}#M#${month}#${org}` };
+};
+
+function addUpdate(
+  key: { PK: string; SK: string },
+  delta: Record<string, number | undefined>,
+  fields: Record<string, unknown>,
+): TransactItem | undefined {
+  const entries = Object.entries(delta).filter(([, v]) => v !== undefined && v !== 0) as [string, number][];
+  if (entries.length === 0) return undefined;
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets = Object.entries(fields).map(([k, v]) => {
+    names[`#s_${k}`] = k;
+    values[`:s_${k}`] = v;
+    return `#s_${k} = :s_${k}`;
+  });
+  const adds = entries.map(([k, v]) => {
+    names[`#a_${k}`] = k;
+    values[`:a_${k}`] = v;
+    return `#a_${k} :a_${k}`;
+  });
+  return {
+    Update: {
+      Key: key,
+      UpdateExpression: `SET ${sets.join(", ")} ADD ${adds.join(", ")}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+export function aggregateWrites(
+  loanItem: Item,
+  programCode: string,
+  balances: BalanceDelta,
+  flows?: { month: string; delta: FlowDelta },
+): TransactItem[] {
+  const communePath = loanItem.communePath as string;
+  const org = (loanItem.entrustedOrg as string | undefined) ?? "UNKNOWN";
+  const { districtPath, communeCode } = communeParts(communePath);
+  const base = { communePath, communeCode, programCode };
+  const writes = [
+    addUpdate(keys.aggregate(districtPath, communeCode, programCode), balances, { ...base, type: "AGG" }),
+  ];
+  if (flows) {
+    writes.push(
+      addUpdate(communeMonthKey(communePath, programCode, flows.month, org), flows.delta, {
+        ...base,
+        type: "AGG_MONTH",
+        month: flows.month,
+        entrustedOrg: org,
+      }),
+      addUpdate(groupMonthKey(loanItem.groupId as string, flows.month, programCode), flows.delta, {
+        type: "GROUP_MONTH",
+        groupId: loanItem.groupId,
+        communePath,
+        month: flows.month,
+        programCode,
+      }),
+    );
+  }
+  return writes.filter((w): w is TransactItem => w !== undefined);
+}
