@@ -25,9 +25,11 @@ export const groupMonthKey = (groupId: string, month: string, programCode: strin
   SK: `${month}#${programCode}`,
 });
 
+/** Month flows live in their own partition per district and month, so a month's report reads only it. */
+export const communeMonthPartition = (districtPath: string, month: string) => `AGGM#${districtPath}#${month}`;
 export const communeMonthKey = (communePath: string, programCode: string, month: string, org: string) => {
   const { districtPath, communeCode } = communeParts(communePath);
-  return { PK: `AGG#${districtPath}`, SK: `${communeCode}#${programCode}#M#${month}#${org}` };
+  return { PK: communeMonthPartition(districtPath, month), SK: `${communeCode}#${programCode}#${org}` };
 };
 
 function addUpdate(

@@ -29,14 +29,11 @@ export const keys = {
   bookSavings: (memberId: string) => `${memberId}#SAVINGS`,
   jobShard: (shard: number) => `SHARD#${String(shard).padStart(4, "0")}`,
   receipt: (receiptId: string): ItemKey => ({ PK: `RECEIPT#${receiptId}`, SK: "RECEIPT" }),
+  memberReceipts: (memberId: string) => `MEMBER#${memberId}#RECEIPTS`,
   program: (code: string): ItemKey => ({ PK: `PROGRAM#${code}`, SK: "PROGRAM" }),
   idempotency: (sub: string, key: string): ItemKey => ({ PK: `IDEM#${sub}#${key}`, SK: "IDEM" }),
   aggregate: (districtPath: string, communeCode: string, programCode: string): ItemKey => ({
     PK: `AGG#${districtPath}`,
     SK: `${communeCode}#${programCode}`,
-  }),
-  aggregateMonth: (districtPath: string, communeCode: string, programCode: string, month: string): ItemKey => ({
-    PK: `AGG#${districtPath}`,
-    SK: `${communeCode}#${programCode}#M#${month}`,
   }),
 };

@@ -125,6 +125,8 @@ export function planPayment(
         channel: request.channel,
         collector: { sub: request.actor.sub, role: request.actor.role },
         issuedAt: now,
+        GSI1PK: keys.memberReceipts(before.memberId),
+        GSI1SK: `${request.paidOn}#${receiptId}`,
       }),
     );
   }

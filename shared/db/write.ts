@@ -1,5 +1,6 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type NativeAttributeValue, TransactGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { type NativeAttributeValue, PutCommand, TransactGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { HttpProblem, problems } from "../http/problem.ts";
 import { logger } from "../log/logger.ts";
 import { db, tableNameFromEnv } from "./client.ts";
@@ -150,4 +151,82 @@ export function writeResult(outcome: WriteOutcome) {
     body: outcome.body,
     ...(outcome.replayed ? { headers: { "idempotent-replayed": "true" } } : {}),
   };
+}
+
+/**
+ * Idempotency for requests that span many transactions (a sync batch). The record is claimed with a
+ * short lease while the work runs: a replay during the lease gets 409, a replay after it completes
+ * gets the stored answer, and a replay after a crash (lease expired) runs the batch again, which is
+ * safe because each entry is idempotent on its own.
+ */
+export async function leasedIdempotency<T extends StoredResponse>(
+  idempotency: Idempotency,
+  leaseSeconds: number,
+  work: () => Promise<T>,
+): Promise<WriteOutcome> {
+  const table = tableNameFromEnv();
+  const key = keys.idempotency(idempotency.sub, idempotency.key);
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  try {
+    await db().send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...key,
+          fingerprint: idempotency.fingerprint,
+          status: "IN_FLIGHT",
+          leaseUntil: nowSeconds + leaseSeconds,
+          expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS,
+        },
+        ConditionExpression: "attribute_not_exists(PK) OR (#s = :inFlight AND leaseUntil < :now AND fingerprint = :fp)",
+        ExpressionAttributeNames: { "#s": "status" },
+        ExpressionAttributeValues: { ":inFlight": "IN_FLIGHT", ":now": nowSeconds, ":fp": idempotency.fingerprint },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const existing = error.Item ? unmarshall(error.Item) : undefined;
+    if (existing && existing.status !== "IN_FLIGHT") return replayOrConflict(existing, idempotency.fingerprint);
+    if (existing && existing.fingerprint !== idempotency.fingerprint)
+      return replayOrConflict(existing, idempotency.fingerprint);
+    throw problems.conflict(
+      "IDEMPOTENCY_KEY_IN_FLIGHT",
+      "A request with this Idempotency-Key is still being processed. Retry in a few seconds for its answer.",
+    );
+  }
+  try {
+    const response = await work();
+    await db().send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          ...key,
+          fingerprint: idempotency.fingerprint,
+          status: response.status,
+          body: response.body as NativeAttributeValue,
+          createdAt: new Date().toISOString(),
+          expiresAt: Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+        },
+      }),
+    );
+    return { ...response, replayed: false };
+  } catch (error) {
+    // Release the lease at once so the client's retry does not wait it out.
+    await db()
+      .send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            ...key,
+            fingerprint: idempotency.fingerprint,
+            status: "IN_FLIGHT",
+            leaseUntil: 0,
+            expiresAt: nowSeconds + IDEMPOTENCY_TTL_SECONDS,
+          },
+        }),
+      )
+      .catch(() => undefined);
+    throw error;
+  }
 }

@@ -34,6 +34,21 @@ function header(event: Event, name: string): string | undefined {
   return event.headers?.[name] ?? undefined;
 }
 
+const THROTTLING_ERRORS = new Set([
+  "ThrottlingException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+]);
+
+/** DynamoDB's own refusals for load, after the SDK's retries, including a transaction cancelled for throttling. */
+function isThrottled(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name ?? "";
+  if (THROTTLING_ERRORS.has(name)) return true;
+  if (name !== "TransactionCanceledException") return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((r) => r.Code === "ThrottlingError" || r.Code === "ProvisionedThroughputExceeded");
+}
+
 function toProblemResult(error: unknown, correlationId: string | undefined): Result {
   if (error instanceof HttpProblem) {
     return problemResponse({ ...error.toProblem(), ...(correlationId ? { correlationId } : {}) }, error.headers);
@@ -43,6 +58,19 @@ function toProblemResult(error: unknown, correlationId: string | undefined): Res
     if (status === 500) logger.error("invariant violated", { error });
     const problem = new HttpProblem(status, error.code, error.message, { extensions: { ...error.details } });
     return problemResponse({ ...problem.toProblem(), ...(correlationId ? { correlationId } : {}) });
+  }
+  if (isThrottled(error)) {
+    // The contract answers 429 for throttling, so the client knows to retry with the same key.
+    logger.warn("throttled by DynamoDB", { error: error as Error });
+    const problem = new HttpProblem(
+      429,
+      "THROTTLED",
+      "Too many requests reach the data store right now. Send the same request again, with the same Idempotency-Key, shortly.",
+    );
+    return problemResponse(
+      { ...problem.toProblem(), ...(correlationId ? { correlationId } : {}) },
+      { "retry-after": "1" },
+    );
   }
   logger.error("unhandled error", { error: error as Error });
   return problemResponse({

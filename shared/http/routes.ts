@@ -43,6 +43,21 @@ export const HTTP_FUNCTIONS: FunctionDef[] = [
   { name: "groups", entry: "functions/http/groups/handler.ts", tableActions: WRITE },
   { name: "savings", entry: "functions/http/savings/handler.ts", tableActions: WRITE },
   { name: "loans", entry: "functions/http/loans/handler.ts", tableActions: WRITE },
+  {
+    name: "collections",
+    entry: "functions/http/collections/handler.ts",
+    tableActions: WRITE,
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  {
+    name: "reports",
+    entry: "functions/http/reports/handler.ts",
+    tableActions: READ,
+    timeoutSeconds: 29,
+    memoryMb: 512,
+  },
+  { name: "programs", entry: "functions/http/programs/handler.ts", tableActions: WRITE },
 ];
 
 export const ROUTES: RouteDef[] = [
@@ -69,6 +84,16 @@ export const ROUTES: RouteDef[] = [
   { method: "POST", path: "/v1/loans/{loanId}/transactions/{transactionId}/reversal", function: "loans" },
   { method: "GET", path: "/v1/members/{memberId}/loans", function: "loans" },
   { method: "GET", path: "/v1/receipts/{receiptId}", function: "loans" },
+  { method: "GET", path: "/v1/members/{memberId}/summary", function: "loans" },
+  { method: "POST", path: "/v1/groups/{groupId}/sync", function: "collections" },
+  { method: "GET", path: "/v1/groups/{groupId}/reconciliation", function: "collections" },
+  { method: "GET", path: "/v1/groups/{groupId}/commission", function: "collections" },
+  { method: "GET", path: "/v1/reports/portfolio", function: "reports" },
+  { method: "GET", path: "/v1/reports/entrustment", function: "reports" },
+  { method: "GET", path: "/v1/programs", function: "programs" },
+  { method: "POST", path: "/v1/programs/{code}/rates", function: "programs" },
+  { method: "GET", path: "/v1/settings/fee-rates", function: "programs" },
+  { method: "POST", path: "/v1/settings/fee-rates", function: "programs" },
 ];
 
 export const TABLE_ACCESS = { READ, WRITE } as const;

@@ -87,7 +87,7 @@ export const setLeader = defineContract({
   params: groupParams,
   body: z.strictObject({ memberId: id }),
   responses: { 200: { description: "Updated", schema: groupOut } },
-  problems: [422],
+  problems: [409, 422],
 });
 
 export const memberBody = z.strictObject({

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../../../shared/db/client.ts";
 import { ID_PREFIX, newId } from "../../../shared/db/ids.ts";
@@ -97,7 +98,7 @@ const setLeader = implement(c.setLeader, async ({ params, body, caller }) => {
   if (!member || member.groupId !== params.groupId) {
     throw problems.unprocessable("NOT_A_MEMBER", `Member ${body.memberId} is not in group ${params.groupId}.`);
   }
-  const result = await db().send(
+  const result = await updateGroupOrConflict(
     new UpdateCommand({
       TableName: tableNameFromEnv(),
       Key: keys.group(params.groupId),
@@ -116,6 +117,18 @@ const setLeader = implement(c.setLeader, async ({ params, body, caller }) => {
   );
   return { status: 200, body: groupView(result.Attributes!) };
 });
+
+/** The version guard lost to a concurrent change of the group (a member joined, another election): 409, not 500. */
+async function updateGroupOrConflict(command: UpdateCommand) {
+  try {
+    return await db().send(command);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw problems.conflict("CONCURRENT_UPDATE", "The group changed while this request was applied. Send it again.");
+    }
+    throw error;
+  }
+}
 
 const createMember = implement(c.createMember, async ({ body, caller, idempotency }) => {
   const group = await visibleGroup(caller, body.groupId);

@@ -251,3 +251,43 @@ export const getReceipt = defineContract({
   params: z.strictObject({ receiptId: id }),
   responses: { 200: { description: "The receipt", schema: receiptView, html: true } },
 });
+
+export const memberSummary = defineContract({
+  method: "GET",
+  path: "/v1/members/{memberId}/summary",
+  operationId: "getMemberSummary",
+  summary: "What a borrower's phone shows: loans, the next amount due, savings and the latest receipts",
+  tags: ["members"],
+  roles: READERS,
+  params: z.strictObject({ memberId: id }),
+  responses: {
+    200: {
+      description: "The member's summary",
+      schema: z.object({
+        memberId: z.string(),
+        fullName: z.string(),
+        groupId: z.string(),
+        loans: z.array(loanView),
+        nextDue: z.nullable(
+          z.object({
+            loanId: z.string(),
+            date: z.string(),
+            principalVnd: z.int(),
+            interestVnd: z.int(),
+            totalVnd: z.int(),
+          }),
+        ),
+        savingsBalanceVnd: z.int(),
+        lastReceipts: z.array(
+          z.object({
+            receiptId: z.string(),
+            paidOn: z.string(),
+            interestVnd: z.int(),
+            principalVnd: z.int(),
+            totalVnd: z.int(),
+          }),
+        ),
+      }),
+    },
+  },
+});

@@ -3,8 +3,11 @@ import { keys } from "../../../shared/db/keys.ts";
 import { planApplication, planApproval, planDisbursement } from "../../../shared/db/loan-lifecycle.ts";
 import { loanFromItem, loanViewFromItem, programFrom } from "../../../shared/db/loans.ts";
 import { actorOf, planPayment, planReversal, transactionView } from "../../../shared/db/postings.ts";
+import { loadProgram, programItem as programOf } from "../../../shared/db/programs.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
 import { classifiedOverdueVnd } from "../../../shared/domain/loan-state.ts";
+import { maxDate } from "../../../shared/domain/dates.ts";
+import { payableInterestOn } from "../../../shared/domain/payment.ts";
 import { type Caller, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { wantsHtml } from "../../../shared/http/html.ts";
@@ -153,19 +156,6 @@ const reversePosting = implement(c.reversePosting, async ({ params, body, caller
   return writeResult(outcome);
 });
 
-/**
- * Programs change rarely: a warm function keeps what it read for a minute, so a payment's normal case
- * stays at two round trips (read the loan, write the transaction).
- */
-const programCache = new Map<string, { item: Item | undefined; at: number }>();
-async function programOf(code: string): Promise<Item | undefined> {
-  const cached = programCache.get(code);
-  if (cached && Date.now() - cached.at < 60_000) return cached.item;
-  const item = await getItem(keys.program(code));
-  programCache.set(code, { item, at: Date.now() });
-  return item;
-}
-
 async function readLoan(caller: Caller, loanId: string) {
   const item = visibleLoan(caller, loanId, await getItem(keys.loan(loanId)));
   const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
@@ -241,7 +231,57 @@ const getReceipt = implement(c.getReceipt, async ({ params, caller, headers }) =
   return { status: 200, body: view };
 });
 
+/** The borrower's phone view. Reads the member, their loans, savings and five receipts: O(loans). */
+const memberSummary = implement(c.memberSummary, async ({ params, caller }) => {
+  const member = await getItem(keys.member(params.memberId));
+  requireOwnMemberOrScope(caller, params.memberId, member?.scope as string | undefined, `Member ${params.memberId}`);
+  const today = businessDateInVietnam();
+  const [loanItems, savings, receipts] = await Promise.all([
+    queryPage({ index: "GSI1", partition: keys.memberLoans(params.memberId), limit: 100 }),
+    getItem(keys.savings(params.memberId)),
+    queryPage({ index: "GSI1", partition: keys.memberReceipts(params.memberId), limit: 5, newestFirst: true }),
+  ]);
+  const loans = [];
+  let next: { loanId: string; date: string; principalVnd: number; interestVnd: number; totalVnd: number } | null = null;
+  for (const item of loanItems.items) {
+    const program = await loadProgram(item.programCode as string);
+    const view = loanViewFromItem(item, program, today);
+    loans.push(view);
+    const loan = loanFromItem(item);
+    if (!view.nextDue || !["ACTIVE", "OVERDUE"].includes(loan.status) || (next && next.date <= view.nextDue.date))
+      continue;
+    const due = maxDate(view.nextDue.date, today);
+    const interestVnd = payableInterestOn(loan, program, due);
+    next = {
+      loanId: loan.loanId,
+      date: view.nextDue.date,
+      principalVnd: view.nextDue.principalVnd,
+      interestVnd,
+      totalVnd: view.nextDue.principalVnd + interestVnd,
+    };
+  }
+  return {
+    status: 200,
+    body: {
+      memberId: params.memberId,
+      fullName: member!.fullName as string,
+      groupId: member!.groupId as string,
+      loans,
+      nextDue: next,
+      savingsBalanceVnd: (savings?.balanceVnd as number | undefined) ?? 0,
+      lastReceipts: receipts.items.map((r) => ({
+        receiptId: r.receiptId as string,
+        paidOn: r.paidOn as string,
+        interestVnd: r.interestVnd as number,
+        principalVnd: r.principalVnd as number,
+        totalVnd: r.totalVnd as number,
+      })),
+    },
+  };
+});
+
 export const handler = httpFunction([
+  memberSummary,
   createLoan,
   approveLoan,
   disburseLoan,

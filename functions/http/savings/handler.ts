@@ -8,6 +8,7 @@ import { problems } from "../../../shared/http/problem.ts";
 import type { HttpRequest } from "../../../shared/http/route.ts";
 import { implement } from "../../../shared/http/route.ts";
 import { pageOf } from "../../../shared/http/schemas.ts";
+import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
 
 async function visibleMember(caller: Caller, memberId: string) {
@@ -22,6 +23,11 @@ function movement(kind: "DEPOSIT" | "WITHDRAWAL") {
     const member = await visibleMember(caller, params.memberId);
     if (caller.role === "GROUP_LEADER" && caller.scope !== member.scope) {
       throw problems.forbidden("Group leaders record savings for their own group only.");
+    }
+    // Like payments and synced collections: money cannot be recorded on a day that has not come.
+    const today = businessDateInVietnam();
+    if (body.on > today) {
+      throw problems.unprocessable("MOVEMENT_IN_FUTURE", `on ${body.on} is after today (${today}).`);
     }
     const outcome = await idempotentTransaction({
       idempotency: { sub: caller.sub, ...idempotency! },
