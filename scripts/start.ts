@@ -1,5 +1,6 @@
 import { rm, writeFile } from "node:fs/promises";
 import { tableName } from "../shared/db/table.ts";
+import { runJobInProcess } from "../shared/jobs/in-process.ts";
 import { type DevRole, loadDevKeys, mintToken } from "./lib/dev-keys.ts";
 import {
   DEFAULT_DB_PATH,
@@ -95,6 +96,13 @@ Run one now: npm run job -- accrue-interest --business-date <YYYY-MM-DD>   (SMS 
 Mint more: npm run token -- --role GROUP_LEADER --scope ${groupScope}
 Stop with Ctrl-C.`);
 
+// Bring the demo up to yesterday once, so balances and overdue figures are current on first look.
+for (const job of ["accrue-interest", "classify-overdue"] as const) {
+  const run = await runJobInProcess(job);
+  console.log(
+    `[job] ${job} ${run.businessDate}: seen ${run.seen}, updated ${run.updated}, skipped ${run.skipped}, failed ${run.failed}`,
+  );
+}
 const stopScheduler = startLocalScheduler((line) => console.log(line));
 
 const shutdown = async () => {

@@ -2,6 +2,7 @@ import type { RouteContract } from "../../shared/http/route.ts";
 import * as collections from "./collections/contract.ts";
 import * as groups from "./groups/contract.ts";
 import * as loans from "./loans/contract.ts";
+import * as plans from "./plans/contract.ts";
 import * as programs from "./programs/contract.ts";
 import * as reports from "./reports/contract.ts";
 import * as savings from "./savings/contract.ts";
@@ -14,6 +15,13 @@ function contractsOf(module: Record<string, unknown>): RouteContract[] {
 }
 
 /** Every route contract, for the OpenAPI document and the route-list check. */
-export const CONTRACTS: RouteContract[] = [system, groups, savings, loans, collections, reports, programs].flatMap(
-  (m) => contractsOf(m as Record<string, unknown>),
-);
+export const CONTRACTS: RouteContract[] = [
+  system,
+  groups,
+  savings,
+  loans,
+  collections,
+  reports,
+  programs,
+  plans,
+].flatMap((m) => contractsOf(m as Record<string, unknown>));

@@ -3,6 +3,7 @@ import type { Program } from "../domain/programs.ts";
 import { approve, createLoan, disburse } from "../domain/transitions.ts";
 import { problems } from "../http/problem.ts";
 import { aggregateWrites } from "./aggregates.ts";
+import { type PlanOverride, quotaWrites } from "./credit-plans.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
@@ -68,6 +69,10 @@ export function planDisbursement(
   actor: Actor,
   today: string,
   now: string,
+  quota: { plan: Item | undefined; usage: Item | undefined; override?: PlanOverride | undefined } = {
+    plan: undefined,
+    usage: undefined,
+  },
 ): WritePlan {
   if (disbursedOn > today) {
     throw problems.unprocessable("DISBURSEMENT_IN_FUTURE", `disbursedOn ${disbursedOn} is after today (${today}).`);
@@ -75,8 +80,17 @@ export function planDisbursement(
   const before = loanFromItem(loanItem);
   const after = disburse(before, program, disbursedOn);
   const transactionId = newId(ID_PREFIX.transaction);
+  const planCheck = quotaWrites({
+    communePath: loanItem.communePath as string,
+    programCode: after.programCode,
+    year: Number(disbursedOn.slice(0, 4)),
+    principalVnd: after.principalVnd,
+    ...quota,
+  });
+  const planOverride = planCheck.overridden ? { ...quota.override!, at: now } : null;
   const writes: TransactItem[] = [
-    putLoan(after, loanItem, { disbursedBy: actor.sub }),
+    ...planCheck.writes,
+    putLoan(after, loanItem, { disbursedBy: actor.sub, ...(planOverride ? { planOverride } : {}) }),
     {
       Put: {
         Item: {
@@ -113,6 +127,7 @@ export function planDisbursement(
           reversesTransactionId: null,
           allocation: [],
           actor,
+          planOverride,
         },
         ConditionExpression: "attribute_not_exists(PK)",
       },

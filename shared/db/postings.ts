@@ -8,6 +8,7 @@ import type { Caller } from "../http/auth.ts";
 import { problems } from "../http/problem.ts";
 import { postingJournalWrites } from "../jobs/journal.ts";
 import { aggregateWrites } from "./aggregates.ts";
+import { repaymentUsageWrite } from "./credit-plans.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
@@ -146,6 +147,9 @@ export function planPayment(
       },
     ),
   );
+  writes.push(
+    ...repaymentUsageWrite(loanItem.communePath as string, before.programCode, request.paidOn, request.principalVnd),
+  );
   // Interest the payment itself accrued (days the nightly job had not reached, net of days taken back)
   // is journaled with it, so the journal and the loans always agree.
   const recognised = addInterest(
@@ -242,6 +246,14 @@ export function planReversal(
       },
     ),
   ];
+  writes.push(
+    ...repaymentUsageWrite(
+      loanItem.communePath as string,
+      before.programCode,
+      effect.paidOn,
+      -(original.principalVnd as number),
+    ),
+  );
   if (after.interestAccruedThrough) {
     writes.push(
       ...postingJournalWrites(

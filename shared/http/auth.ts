@@ -11,6 +11,8 @@ export type Caller = {
   /** Org path: `DB`, `DB/TUA-CHUA`, `DB/TUA-CHUA/MUONG-BANG`, `DB/TUA-CHUA/MUONG-BANG/G-KECAI-01`. */
   scope: string;
   memberId?: string;
+  /** Explicit rights beyond the role, e.g. CREDIT_PLAN to disburse over a commune's plan. */
+  overrides?: string[];
 };
 
 type JwtClaims = Record<string, string | number | boolean | string[]>;
@@ -43,7 +45,14 @@ export function callerFrom(event: APIGatewayProxyEventV2): Caller {
   if (role === "BORROWER" && typeof memberId !== "string") {
     throw problems.unauthorized("A borrower's token must carry custom:memberId.");
   }
-  return { sub, role: role as Role, scope, ...(typeof memberId === "string" && memberId ? { memberId } : {}) };
+  const overrides = claims?.["custom:overrides"];
+  return {
+    sub,
+    role: role as Role,
+    scope,
+    ...(typeof memberId === "string" && memberId ? { memberId } : {}),
+    ...(typeof overrides === "string" && overrides ? { overrides: overrides.split(",").map((o) => o.trim()) } : {}),
+  };
 }
 
 /** A resource at `resourceScope` is visible to a caller whose scope is the same path or an ancestor. */

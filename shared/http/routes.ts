@@ -58,6 +58,7 @@ export const HTTP_FUNCTIONS: FunctionDef[] = [
     memoryMb: 512,
   },
   { name: "programs", entry: "functions/http/programs/handler.ts", tableActions: WRITE },
+  { name: "plans", entry: "functions/http/plans/handler.ts", tableActions: WRITE, timeoutSeconds: 29 },
 ];
 
 export const ROUTES: RouteDef[] = [
@@ -94,6 +95,12 @@ export const ROUTES: RouteDef[] = [
   { method: "POST", path: "/v1/programs/{code}/rates", function: "programs" },
   { method: "GET", path: "/v1/settings/fee-rates", function: "programs" },
   { method: "POST", path: "/v1/settings/fee-rates", function: "programs" },
+  { method: "POST", path: "/v1/credit-plans", function: "plans" },
+  { method: "GET", path: "/v1/credit-plans", function: "plans" },
+  { method: "GET", path: "/v1/credit-plans/history", function: "plans" },
+  { method: "POST", path: "/v1/loans/{loanId}/checks", function: "plans" },
+  { method: "GET", path: "/v1/loans/{loanId}/checks", function: "plans" },
+  { method: "GET", path: "/v1/reports/unchecked-loans", function: "plans" },
 ];
 
 export const TABLE_ACCESS = { READ, WRITE } as const;

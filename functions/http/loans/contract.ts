@@ -97,7 +97,11 @@ export const disburseLoan = defineContract({
   tags: ["loans"],
   roles: OFFICERS,
   params: loanParams,
-  body: z.strictObject({ disbursedOn: businessDate }),
+  body: z.strictObject({
+    disbursedOn: businessDate,
+    /** Disburse over the commune's credit plan; needs the CREDIT_PLAN override right, and is recorded. */
+    planOverride: z.optional(z.strictObject({ reason: text(500) })),
+  }),
   responses: { 200: { description: "Disbursed", schema: loanView } },
   problems: [422],
 });

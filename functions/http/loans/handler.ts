@@ -1,3 +1,4 @@
+import { readQuota } from "../../../shared/db/credit-plans.ts";
 import { getItem, type Item, queryPage } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
 import { planApplication, planApproval, planDisbursement } from "../../../shared/db/loan-lifecycle.ts";
@@ -5,8 +6,8 @@ import { loanFromItem, loanViewFromItem, programFrom } from "../../../shared/db/
 import { actorOf, planPayment, planReversal, transactionView } from "../../../shared/db/postings.ts";
 import { loadProgram, programItem as programOf } from "../../../shared/db/programs.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
-import { classifiedOverdueVnd } from "../../../shared/domain/loan-state.ts";
 import { maxDate } from "../../../shared/domain/dates.ts";
+import { classifiedOverdueVnd } from "../../../shared/domain/loan-state.ts";
 import { payableInterestOn } from "../../../shared/domain/payment.ts";
 import { type Caller, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
@@ -68,7 +69,11 @@ function loanWrite(
   caller: Caller,
   loanId: string,
   idempotency: { key: string; fingerprint: string },
-  plan: (loan: Item, program: ReturnType<typeof programFrom>, today: string) => ReturnType<typeof planApproval>,
+  plan: (
+    loan: Item,
+    program: ReturnType<typeof programFrom>,
+    today: string,
+  ) => ReturnType<typeof planApproval> | Promise<ReturnType<typeof planApproval>>,
   extraRead: Parameters<typeof idempotentTransaction>[0]["read"] = [],
   onExtra?: (items: (Item | undefined)[]) => void,
 ) {
@@ -93,13 +98,27 @@ const approveLoan = implement(c.approveLoan, async ({ params, caller, idempotenc
   ),
 );
 
-const disburseLoan = implement(c.disburseLoan, async ({ params, body, caller, idempotency }) =>
-  writeResult(
-    await loanWrite(caller, params.loanId, idempotency!, (loan, program, today) =>
-      planDisbursement(loan, program, body.disbursedOn, actorOf(caller, null), today, now()),
-    ),
-  ),
-);
+const disburseLoan = implement(c.disburseLoan, async ({ params, body, caller, idempotency }) => {
+  if (body.planOverride && !caller.overrides?.includes("CREDIT_PLAN")) {
+    throw problems.forbidden("Disbursing over the credit plan needs the CREDIT_PLAN override right.");
+  }
+  const override = body.planOverride
+    ? { sub: caller.sub, role: caller.role, reason: body.planOverride.reason }
+    : undefined;
+  return writeResult(
+    await loanWrite(caller, params.loanId, idempotency!, async (loan, program, today) => {
+      const quota = await readQuota(
+        loan.communePath as string,
+        loan.programCode as string,
+        Number(body.disbursedOn.slice(0, 4)),
+      );
+      return planDisbursement(loan, program, body.disbursedOn, actorOf(caller, null), today, now(), {
+        ...quota,
+        override,
+      });
+    }),
+  );
+});
 
 const postPayment = implement(c.postPayment, async ({ params, body, caller, idempotency }) => {
   if (caller.role === "GROUP_LEADER" && body.channel !== "GROUP_COLLECTION") {
