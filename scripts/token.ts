@@ -9,12 +9,13 @@
 import { parseArgs } from "node:util";
 import { DEV_ROLES, type DevRole, mintToken } from "./lib/dev-keys.ts";
 
-const USAGE = `Usage: npm run -s token -- --role <ROLE> --scope <ORG/PATH> [--sub <id>] [--member-id <id>] [--expires 12h]
+const USAGE = `Usage: npm run -s token -- --role <ROLE> --scope <ORG/PATH> [--sub <id>] [--member-id <id>] [--overrides CREDIT_PLAN] [--expires 12h]
 
   --role       one of ${DEV_ROLES.join(", ")}
   --scope      org path: DB, DB/TUA-CHUA, DB/TUA-CHUA/MUONG-BANG or DB/TUA-CHUA/MUONG-BANG/G-KECAI-01
   --sub        the user id (default: local-<role>)
   --member-id  required for BORROWER, refused for other roles
+  --overrides  extra rights, comma-separated (CREDIT_PLAN: disburse over a commune's credit plan)
   --expires    lifetime such as 30m, 12h, 7d (default 12h)`;
 
 /** Province / district / commune / group: the org paths the contract names. */
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
         sub: { type: "string" },
         "member-id": { type: "string" },
         expires: { type: "string", default: "12h" },
+        overrides: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     role: role as DevRole,
     scope,
     ...(memberId ? { memberId } : {}),
+    ...(values.overrides ? { overrides: String(values.overrides).split(",") } : {}),
     expiresIn: expires,
   });
   console.log(token);

@@ -48,6 +48,8 @@ export type TokenRequest = {
   scope: string;
   /** Required for BORROWER, refused for the others. */
   memberId?: string;
+  /** Extra rights beyond the role, e.g. ["CREDIT_PLAN"]; sent as comma-separated custom:overrides. */
+  overrides?: string[];
   /** A jose time span ("12h", "30m") or seconds from now; negative seconds mint an expired token. Default 1h. */
   expiresIn?: string | number;
 };
@@ -107,6 +109,7 @@ export async function mintToken(request: TokenRequest, keys?: DevKeys): Promise<
     // Cognito marks ID tokens this way; the custom attributes only ever appear in ID tokens.
     token_use: "id",
     ...(request.memberId ? { "custom:memberId": request.memberId } : {}),
+    ...(request.overrides?.length ? { "custom:overrides": request.overrides.join(",") } : {}),
   };
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALG, kid: signing.kid, typ: "JWT" })
