@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { tableName } from "../shared/db/table.ts";
+import { checkAggregates } from "../shared/jobs/aggregate-check.ts";
 import { runJobInProcess } from "../shared/jobs/in-process.ts";
 import { isJobName, JOB_NAMES } from "../shared/jobs/types.ts";
 import {
@@ -35,7 +36,7 @@ const { positionals, values } = parseArgs({
   },
 });
 const job = positionals[0];
-if (!isJobName(job)) {
+if (job !== "check-aggregates" && !isJobName(job)) {
   console.error(
     `usage: npm run job -- <${JOB_NAMES.join("|")}> [--business-date YYYY-MM-DD] [--now ISO-instant] [--shards N]`,
   );
@@ -56,6 +57,16 @@ process.env.TABLE_NAME = table;
 process.env.DYNAMODB_ENDPOINT = engine.endpoint;
 process.env.AWS_REGION ??= LOCAL_REGION;
 
+if (job === "check-aggregates") {
+  const result = await checkAggregates();
+  console.log(
+    `check-aggregates: ${result.loans} active loans in ${result.cells} commune × program cells; ${result.differences.length} differences`,
+  );
+  for (const d of result.differences)
+    console.log(`  ${d.key}: loans ${JSON.stringify(d.loans)} vs aggregate ${JSON.stringify(d.aggregate)}`);
+  await engine.stop();
+  process.exit(result.differences.length > 0 ? 1 : 0);
+}
 const fixedNow = values.now ? new Date(values.now) : undefined;
 try {
   const summary = await runJobInProcess(job, {
