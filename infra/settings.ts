@@ -15,9 +15,27 @@ export type StageSettings = {
   /** Default-stage throttling of the HTTP API, requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
   logLevel: "DEBUG" | "INFO" | "WARN" | "ERROR";
+  jobs: {
+    /**
+     * Partitions that active loans are spread over, one SQS message each per run. Every function that writes
+     * a loan places it by this count, so it may be raised but never lowered: loans already placed in a shard
+     * at or above a smaller count would never be visited again.
+     */
+    shards: number;
+    /** Most shard workers running at once, so a nightly run cannot starve the API of table capacity. */
+    workerConcurrency: number;
+  };
+  /** Subscribed to the alarm topic when set; the address must confirm the subscription once. */
+  alarmEmail?: string;
 };
 
 export const DEFAULT_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
+export const DEFAULT_JOB_SHARDS = 64;
+/** shared/db/loans.ts falls back to its own default above this, which would split loans and jobs. */
+export const MAX_JOB_SHARDS = 4096;
+export const DEFAULT_JOB_WORKER_CONCURRENCY = 20;
+/** The bounds Lambda accepts for an SQS event source's maximum concurrency. */
+const WORKER_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
 
 const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
 
@@ -63,6 +81,24 @@ export function readSettings(scope: Construct): StageSettings {
     throw new SettingsError(`logLevel "${logLevel}" must be one of ${LOG_LEVELS.join(", ")}`);
   }
 
+  const jobShards = positiveInteger("jobShards", context("jobShards"), DEFAULT_JOB_SHARDS);
+  if (jobShards > MAX_JOB_SHARDS) throw new SettingsError(`jobShards ${jobShards} must be at most ${MAX_JOB_SHARDS}`);
+  const workerConcurrency = positiveInteger(
+    "jobWorkerConcurrency",
+    context("jobWorkerConcurrency"),
+    DEFAULT_JOB_WORKER_CONCURRENCY,
+  );
+  if (workerConcurrency < WORKER_CONCURRENCY_RANGE.min || workerConcurrency > WORKER_CONCURRENCY_RANGE.max) {
+    throw new SettingsError(
+      `jobWorkerConcurrency ${workerConcurrency} must be between ${WORKER_CONCURRENCY_RANGE.min} and ${WORKER_CONCURRENCY_RANGE.max}`,
+    );
+  }
+
+  const alarmEmail = context("alarmEmail");
+  if (alarmEmail !== undefined && !/^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/.test(alarmEmail)) {
+    throw new SettingsError(`alarmEmail "${alarmEmail}" must be one email address`);
+  }
+
   return {
     stage,
     isProduction: stage === "prod",
@@ -73,6 +109,8 @@ export function readSettings(scope: Construct): StageSettings {
       burstLimit: positiveInteger("throttleBurstLimit", context("throttleBurstLimit"), DEFAULT_THROTTLE.burstLimit),
     },
     logLevel: logLevel as StageSettings["logLevel"],
+    jobs: { shards: jobShards, workerConcurrency },
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
   };
 }
 

@@ -2,9 +2,13 @@ import { fileURLToPath } from "node:url";
 import { CfnOutput, Stack, type StackProps, Tags } from "aws-cdk-lib";
 import type { Construct } from "constructs";
 import { type FunctionDef, HTTP_FUNCTIONS, ROUTES, type RouteDef } from "../shared/http/routes.ts";
+import { ACCRUAL_DEADLINE, JOB_FUNCTIONS, JOB_SCHEDULES, type JobFunctionDef } from "../shared/jobs/functions.ts";
+import { Alarms } from "./constructs/alarms.ts";
 import { Auth } from "./constructs/auth.ts";
+import { Dashboard } from "./constructs/dashboard.ts";
 import { HttpFunctions } from "./constructs/functions.ts";
 import { PolicyCreditHttpApi } from "./constructs/http-api.ts";
+import { Jobs } from "./constructs/jobs.ts";
 import { PolicyCreditTable } from "./constructs/table.ts";
 import type { StageSettings } from "./settings.ts";
 
@@ -16,6 +20,8 @@ export type PolicyCreditStackProps = StackProps & {
   settings: StageSettings;
   /** Defaults to the route manifest. Tests pass their own to bundle a fixture instead of real handlers. */
   http?: HttpManifest;
+  /** Defaults to the job manifest; tests swap the entries for a fixture the same way. */
+  jobs?: readonly JobFunctionDef[];
 };
 
 export function stackName(stage: string): string {
@@ -28,6 +34,9 @@ export class PolicyCreditStack extends Stack {
   readonly auth: Auth;
   readonly httpFunctions: HttpFunctions;
   readonly httpApi: PolicyCreditHttpApi;
+  readonly jobs: Jobs;
+  readonly alarms: Alarms;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: PolicyCreditStackProps) {
     super(scope, id, props);
@@ -63,9 +72,34 @@ export class PolicyCreditStack extends Stack {
       jwtAudience: [this.auth.client.userPoolClientId],
     });
 
+    this.jobs = new Jobs(this, "Jobs", {
+      settings,
+      projectRoot: PROJECT_ROOT,
+      functions: props.jobs ?? JOB_FUNCTIONS,
+      schedules: JOB_SCHEDULES,
+      accrualDeadline: ACCRUAL_DEADLINE,
+      tableName: this.table.table.tableName,
+      tableArn: this.table.table.tableArn,
+      indexArns: this.table.indexArns,
+    });
+    // Every stage gets the alarms and the dashboard, so they are exercised before prod depends on them.
+    this.alarms = new Alarms(this, "Alarms", { settings, api: this.httpApi.api, jobs: this.jobs });
+    this.dashboard = new Dashboard(this, "Dashboard", {
+      settings,
+      api: this.httpApi.api,
+      jobs: this.jobs,
+      alarms: this.alarms,
+      httpServices: this.httpFunctions.serviceNames,
+    });
+
     new CfnOutput(this, "ApiUrl", { value: this.httpApi.url, description: "Base URL of the HTTP API" });
     new CfnOutput(this, "UserPoolId", { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, "UserPoolClientId", { value: this.auth.client.userPoolClientId });
     new CfnOutput(this, "TableName", { value: this.table.table.tableName });
+    new CfnOutput(this, "AlarmTopicArn", {
+      value: this.alarms.topic.topicArn,
+      description: "Subscribe on-call addresses here",
+    });
+    new CfnOutput(this, "DashboardName", { value: this.dashboard.dashboard.dashboardName });
   }
 }

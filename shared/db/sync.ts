@@ -163,11 +163,24 @@ export async function syncBatch(
   const queue = [...lanes.values()].map((lane) =>
     lane.sort((a, b) => Date.parse(a.entry.collectedAt) - Date.parse(b.entry.collectedAt)),
   );
+  // A failure the entry cannot answer for (the store is down) fails the request. Nothing more is
+  // started once it happens, and the answer waits for entries in flight, so no entry is posted after
+  // the phone has been told the batch failed; its retry then posts exactly what is left.
+  let failure: { error: unknown } | undefined;
   const workers = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-    for (let lane = queue.shift(); lane; lane = queue.shift()) {
-      for (const { index, entry } of lane) results[index] = await syncEntry(entry, context);
+    for (let lane = queue.shift(); lane && !failure; lane = queue.shift()) {
+      for (const { index, entry } of lane) {
+        if (failure) return;
+        try {
+          results[index] = await syncEntry(entry, context);
+        } catch (error) {
+          failure ??= { error };
+          return;
+        }
+      }
     }
   });
   await Promise.all(workers);
+  if (failure) throw failure.error;
   return results;
 }

@@ -8,6 +8,7 @@
  * group. Denied answers must not carry anything of the target the caller did not already send.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addDays, addMonthsClamped, monthOf } from "../../shared/domain/index.ts";
 import { ROUTES, routeKey } from "../../shared/http/routes.ts";
 import type { HttpAnswer } from "../support/index.ts";
 import { http, jsonRequest } from "../support/index.ts";
@@ -94,6 +95,8 @@ type Row = {
   target?: { scope: string; member?: "a1" };
   /** Leaders collect, enrol and apply for their own group only, even where they can see more. */
   leaderOwnGroupOnly?: boolean;
+  /** Set by the district office or above, never by the commune it binds: 403 below district for all but ADMIN. */
+  districtOrAbove?: boolean;
   /** Builds the request; may first prepare a fresh target with the ADMIN token, so each case stands alone. */
   request: (ctx: { world: World; caller: CallerSpec; root: string; e2e: E2e; n: number }) => Promise<Request>;
 };
@@ -277,6 +280,151 @@ const MATRIX: Record<string, Row> = {
     target: IN_GROUP,
     request: async ({ world }) => ({ method: "GET", path: `/v1/members/${world.a1.memberId}/loans` }),
   },
+  "GET /v1/members/{memberId}/summary": {
+    roles: ALL,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world }) => ({ method: "GET", path: `/v1/members/${world.a1.memberId}/summary` }),
+  },
+  "POST /v1/groups/{groupId}/sync": {
+    roles: [...OFFICERS, "GROUP_LEADER"],
+    ok: 200,
+    target: { scope: GROUP },
+    leaderOwnGroupOnly: true,
+    request: async ({ world, n }) => ({
+      method: "POST",
+      path: "/v1/groups/G-A1/sync",
+      body: {
+        deviceId: "phone-kecai-1",
+        batchId: `batch-${n}`,
+        entries: [
+          {
+            clientTxId: `sav-${n}`,
+            kind: "SAVINGS_DEPOSIT",
+            memberId: world.a1.memberId,
+            amountVnd: 10_000,
+            collectedAt: new Date().toISOString(),
+          },
+        ],
+      },
+    }),
+  },
+  "GET /v1/groups/{groupId}/reconciliation": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: { scope: GROUP },
+    request: async () => ({ method: "GET", path: "/v1/groups/G-A1/reconciliation" }),
+  },
+  "GET /v1/groups/{groupId}/commission": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: { scope: GROUP },
+    request: async () => ({ method: "GET", path: `/v1/groups/G-A1/commission?month=${monthOf(today())}` }),
+  },
+  "GET /v1/reports/portfolio": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: { scope: COMMUNE },
+    request: async () => ({ method: "GET", path: `/v1/reports/portfolio?scope=${encodeURIComponent(COMMUNE)}` }),
+  },
+  "GET /v1/reports/entrustment": {
+    roles: ["ADMIN", "BANK_OFFICER", "COMMUNE_OFFICER", "ORG_OFFICER"],
+    ok: 200,
+    target: { scope: COMMUNE },
+    request: async () => ({
+      method: "GET",
+      path: `/v1/reports/entrustment?scope=${encodeURIComponent(COMMUNE)}&month=${monthOf(today())}`,
+    }),
+  },
+  "GET /v1/programs": { roles: ALL, ok: 200, request: async () => ({ method: "GET", path: "/v1/programs" }) },
+  "POST /v1/programs/{code}/rates": {
+    roles: ["ADMIN"],
+    ok: 201,
+    // Each allowed call adds a later rate; a programme no loan here uses, so no figure moves.
+    request: async ({ n }) => ({
+      method: "POST",
+      path: "/v1/programs/WATER_SANITATION/rates",
+      body: { annualRateBps: 900, effectiveFrom: addDays(today(), 30 + n) },
+    }),
+  },
+  "GET /v1/settings/fee-rates": {
+    roles: OVERSIGHT,
+    ok: 200,
+    request: async () => ({ method: "GET", path: "/v1/settings/fee-rates" }),
+  },
+  "POST /v1/settings/fee-rates": {
+    roles: ["ADMIN"],
+    ok: 201,
+    request: async ({ n }) => ({
+      method: "POST",
+      path: "/v1/settings/fee-rates",
+      body: {
+        kind: "COMMISSION",
+        rateBps: 100,
+        effectiveFrom: `${monthOf(addMonthsClamped(today(), n))}-01`,
+      },
+    }),
+  },
+  "POST /v1/credit-plans": {
+    roles: OFFICERS,
+    ok: 201,
+    target: { scope: COMMUNE },
+    districtOrAbove: true,
+    request: async ({ n }) => ({
+      method: "POST",
+      path: "/v1/credit-plans",
+      body: {
+        communeCode: "MUONG-BANG",
+        programCode: "NEAR_POOR",
+        year: Number(today().slice(0, 4)),
+        planVnd: 5_000_000_000 + n,
+        reason: "Kế hoạch năm",
+      },
+    }),
+  },
+  "GET /v1/credit-plans": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: { scope: COMMUNE },
+    request: async () => ({
+      method: "GET",
+      path: `/v1/credit-plans?scope=${encodeURIComponent(COMMUNE)}&year=${today().slice(0, 4)}`,
+    }),
+  },
+  "GET /v1/credit-plans/history": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: { scope: COMMUNE },
+    request: async () => ({
+      method: "GET",
+      path: `/v1/credit-plans/history?communeCode=MUONG-BANG&programCode=NEAR_POOR&year=${today().slice(0, 4)}`,
+    }),
+  },
+  "POST /v1/loans/{loanId}/checks": {
+    roles: ["ADMIN", "BANK_OFFICER", "ORG_OFFICER", "COMMUNE_OFFICER"],
+    ok: 201,
+    target: IN_GROUP,
+    request: async ({ world }) => ({
+      method: "POST",
+      path: `/v1/loans/${world.loanId}/checks`,
+      body: { checkedOn: today(), usedAsPurpose: true, note: "Bò khoẻ, đã phối giống" },
+    }),
+  },
+  "GET /v1/loans/{loanId}/checks": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world }) => ({ method: "GET", path: `/v1/loans/${world.loanId}/checks` }),
+  },
+  "GET /v1/reports/unchecked-loans": {
+    roles: OVERSIGHT,
+    ok: 200,
+    target: { scope: COMMUNE },
+    request: async () => ({
+      method: "GET",
+      path: `/v1/reports/unchecked-loans?scope=${encodeURIComponent(COMMUNE)}`,
+    }),
+  },
   "GET /v1/receipts/{receiptId}": {
     roles: ALL,
     ok: 200,
@@ -293,7 +441,10 @@ function covers(callerScope: string, resourceScope: string): boolean {
 function expectedStatus(row: Row, caller: CallerSpec): number {
   if (row.roles === "open") return row.ok;
   if (!row.roles.includes(caller.role)) return 403;
-  const target = row.target!;
+  if (row.districtOrAbove && caller.role !== "ADMIN" && caller.scope.split("/").length > 2) return 403;
+  // Programme and fee settings belong to no place: every allowed role sees them.
+  const target = row.target;
+  if (!target) return row.ok;
   const visible =
     caller.role === "ADMIN" ||
     (caller.role === "BORROWER"
@@ -405,7 +556,8 @@ describe("authorization matrix: every route × every role × own, sibling and pa
 
       if (!route.open) {
         it("refuses a caller without a token: 401", async () => {
-          const row = MATRIX[key]!;
+          const row = MATRIX[key];
+          if (!row) throw new Error(`No matrix row for ${key}: say who may call it.`);
           const request = await row.request({ world, caller: CALLERS[0]!, root, e2e, n: ++n });
           const answer = await send(request, undefined);
           expect(answer.status).toBe(401);
@@ -417,6 +569,29 @@ describe("authorization matrix: every route × every role × own, sibling and pa
       }
     });
   }
+
+  it("answers an id out of the caller's scope exactly as an id that does not exist", async () => {
+    const outsider = tokens.get("BANK_OFFICER of a sibling commune")!;
+    const cases: [string, string, string][] = [
+      ["/v1/members/{id}", world.a1.memberId, "M-00000000000000000000000000"],
+      ["/v1/members/{id}/savings", world.a1.memberId, "M-00000000000000000000000000"],
+      ["/v1/members/{id}/loans", world.a1.memberId, "M-00000000000000000000000000"],
+      ["/v1/loans/{id}", world.loanId, "L-00000000000000000000000000"],
+      ["/v1/loans/{id}/transactions", world.loanId, "L-00000000000000000000000000"],
+      ["/v1/receipts/{id}", world.receiptId, "R-00000000000000000000000000"],
+      ["/v1/groups/{id}", "G-A1", "G-NO-SUCH-GROUP"],
+    ];
+    const shape = (answer: HttpAnswer, id: string) => {
+      const { correlationId: _c, ...problem } = answer.json as Record<string, unknown>;
+      return { status: answer.status, problem: JSON.stringify(problem).replaceAll(id, "{id}") };
+    };
+    for (const [template, real, missing] of cases) {
+      const hidden = await get(e2e.api, outsider, template.replace("{id}", real));
+      const absent = await get(e2e.api, outsider, template.replace("{id}", missing));
+      expect(hidden.status, template).toBe(404);
+      expect(shape(hidden, real), template).toEqual(shape(absent, missing));
+    }
+  });
 
   it("left no trace of a denied write: the loan, the group and the savings hold only the allowed ones", async () => {
     const { api } = e2e;
@@ -439,6 +614,15 @@ describe("authorization matrix: every route × every role × own, sibling and pa
     const savings = body<{ balanceVnd: number }>(await get(api, root, `/v1/members/${world.a1.memberId}/savings`));
     const deposits = count("POST /v1/members/{memberId}/savings/deposits");
     const withdrawals = count("POST /v1/members/{memberId}/savings/withdrawals");
-    expect(savings.balanceVnd).toBe(100_000 + deposits * 20_000 - withdrawals * 5_000);
+    const checks = body<{ items: unknown[] }>(await get(api, root, `/v1/loans/${world.loanId}/checks?limit=100`));
+    expect(checks.items).toHaveLength(count("POST /v1/loans/{loanId}/checks"));
+    const year = today().slice(0, 4);
+    const plans = body<{ items: unknown[] }>(
+      await get(api, root, `/v1/credit-plans/history?communeCode=MUONG-BANG&programCode=NEAR_POOR&year=${year}`),
+    );
+    expect(plans.items).toHaveLength(count("POST /v1/credit-plans"));
+
+    const synced = count("POST /v1/groups/{groupId}/sync");
+    expect(savings.balanceVnd).toBe(100_000 + deposits * 20_000 - withdrawals * 5_000 + synced * 10_000);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   activeLoan,
   allTransactions,
+  applyForLoan,
   body,
   createCommune,
   createGroup,
@@ -21,6 +22,7 @@ import {
   memberBody,
   monthsAgo,
   post,
+  put,
   startE2e,
   tally,
   today,
@@ -79,10 +81,71 @@ describe("concurrent writes", () => {
       new Set(posted.map((a) => body<{ transactionId: string }>(a).transactionId)),
     );
     expect(payments.every((t) => t.principalVnd === 1_000 && t.interestVnd === 0)).toBe(true);
+    // Principal alone earns no interest receipt.
+    expect(payments.every((t) => t.receiptId === null)).toBe(true);
 
     // The engine, given the same n payments one after another, ends where the API ended.
     for (const t of payments) expected.pay(t.transactionId, paidOn, 0, 1_000);
     expectLoanMatches(after, expected, "after the burst");
+  });
+
+  it("10 disbursements of one loan at once: one disbursement, one schedule, the rest refused", async () => {
+    const { api } = e2e;
+    const loanId = await applyForLoan(api, officer, member.memberId);
+    const approvals = await together(10, () => post(api, officer, `/v1/loans/${loanId}/approve`, {}));
+    expect(tally(approvals.map((a) => a.status))[200]).toBe(1);
+    for (const a of approvals) expect([200, 409], a.text).toContain(a.status);
+
+    const disbursedOn = monthsAgo(1);
+    const answers = await together(10, () => post(api, officer, `/v1/loans/${loanId}/disburse`, { disbursedOn }));
+    for (const a of answers) expect([200, 409], a.text).toContain(a.status);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    const transactions = await allTransactions(api, officer, loanId);
+    expect(transactions.map((t) => t.kind)).toEqual(["DISBURSEMENT"]);
+    const loan = await getLoan(api, officer, loanId);
+    expect(loan).toMatchObject({ status: "ACTIVE", outstandingPrincipalVnd: 30_000_000, disbursedOn });
+  });
+
+  it("10 reversals of one payment at once: one correcting entry", async () => {
+    const { api } = e2e;
+    const expected = await activeLoan(api, officer, member, monthsAgo(1));
+    const paid = await post(api, officer, `/v1/loans/${expected.loanId}/payments`, {
+      paidOn: today(),
+      interestVnd: 0,
+      principalVnd: 2_000_000,
+      channel: "TRANSACTION_POINT",
+    });
+    expectStatus(paid, 201);
+    const { transactionId } = body<{ transactionId: string }>(paid);
+    const path = `/v1/loans/${expected.loanId}/transactions/${transactionId}/reversal`;
+    expected.pay(transactionId, today(), 0, 2_000_000);
+    const answers = await together(10, () => post(api, officer, path, { reason: "Thu trùng" }));
+    for (const a of answers) expect([201, 409], a.text).toContain(a.status);
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    const transactions = await allTransactions(api, officer, expected.loanId);
+    expect(transactions.map((t) => t.kind)).toEqual(["DISBURSEMENT", "PAYMENT", "REVERSAL"]);
+    expected.reverse(transactionId);
+    expectLoanMatches(await getLoan(api, officer, expected.loanId), expected, "after one reversal");
+  });
+
+  it("10 leader elections for one group at once: each answered 200 or 409, never a server error", async () => {
+    const { api } = e2e;
+    const candidates = await Promise.all(
+      [0, 1, 2].map((i) => createMember(api, officer, group.groupId, `Thào Thị Sía ${i}`)),
+    );
+    const answers = await together(10, (i) =>
+      put(api, officer, `/v1/groups/${group.groupId}/leader`, { memberId: candidates[i % 3]!.memberId }),
+    );
+    const counts = tally(answers.map((a) => a.status));
+    console.log(`[concurrency] 10 leader elections at once -> ${JSON.stringify(counts)}`);
+    for (const a of answers) {
+      expect([200, 409], a.text).toContain(a.status);
+      if (a.status === 409) expect(a.headers.get("content-type")).toBe("application/problem+json");
+    }
+    const elected = answers.filter((a) => a.status === 200);
+    expect(elected.length).toBeGreaterThan(0);
+    const now = body<GroupOut & { leaderMemberId: string }>(await get(api, officer, `/v1/groups/${group.groupId}`));
+    expect(candidates.map((c) => c.memberId)).toContain(now.leaderMemberId);
   });
 
   it("30 withdrawals of 10,000 at once from 100,000: never below zero, balance matches the 201s", async () => {

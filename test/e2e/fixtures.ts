@@ -321,3 +321,14 @@ export function tally(statuses: number[]): Record<number, number> {
 }
 
 export type Role = DevRole;
+
+/**
+ * Interest by the closed form, without the engine: Σ balance × rate (bps) × days / (10,000 × 365),
+ * rounded half up once (Circular 14/2017, ACT_365).
+ */
+export function closedFormInterestVnd(...terms: [balanceVnd: number, annualRateBps: number, days: number][]): number {
+  let numerator = 0n;
+  for (const [balance, bps, days] of terms) numerator += BigInt(balance) * BigInt(bps) * BigInt(days);
+  const denominator = 10_000n * 365n;
+  return Number((numerator * 2n + denominator) / (2n * denominator));
+}

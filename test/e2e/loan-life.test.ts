@@ -8,6 +8,7 @@ import {
   allTransactions,
   applyForLoan,
   body,
+  closedFormInterestVnd,
   createCommune,
   createGroup,
   createMember,
@@ -30,11 +31,9 @@ import {
   vietnameseName,
 } from "./fixtures.ts";
 
-/** 6.60% a year on the actual days, rounded half up once: the closed form, without the engine. */
+/** 6.60% a year on the actual days, rounded half up once. */
 function poorInterestVnd(balanceVnd: number, days: number): number {
-  const numerator = BigInt(balanceVnd) * 660n * BigInt(days);
-  const denominator = 10_000n * 365n;
-  return Number((numerator * 2n + denominator) / (2n * denominator));
+  return closedFormInterestVnd([balanceVnd, 660, days]);
 }
 
 const viVN = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 0 });
@@ -72,6 +71,12 @@ describe("a poor-household loan from application to closing", () => {
     for (let n = 0; n < 60; n++) members.push(await createMember(api, officer, group.groupId, vietnameseName(n)));
     borrower = members[0]!;
     expect(borrower.scope).toBe(group.scope);
+
+    // Identity numbers are shown masked, to everyone.
+    const seen = await get(api, officer, `/v1/members/${borrower.memberId}`);
+    expectStatus(seen, 200);
+    expect(body(seen).nationalIdMasked).toMatch(/^\*{8}\d{4}$/);
+    expect(body(seen).phoneMasked).toMatch(/^\*{7}\d{3}$/);
 
     const sixtyFirst = await post(api, officer, "/v1/members", memberBody(group.groupId, "Thào A Lử"));
     expectProblem(sixtyFirst, 422, "group-full");
@@ -437,31 +442,61 @@ describe("a poor-household loan from application to closing", () => {
     expectStatus(await get(api, own, `/v1/receipts/${first.receiptId}`), 200);
   });
 
+  it("prints a name with markup in it as text, not as markup", async () => {
+    const { api } = e2e;
+    const small = await createGroup(api, officer, "MUONG-BANG", "Tổ <i>TK&VV</i> Kê Cai 2");
+    const named = await createMember(api, officer, small.groupId, `Lò <script>alert("x")</script> & Mai`);
+    const other = new ExpectedLoan({ loanId: await applyForLoan(api, officer, named.memberId), ...named });
+    expectStatus(await post(api, officer, `/v1/loans/${other.loanId}/approve`, {}), 200);
+    expectStatus(await post(api, officer, `/v1/loans/${other.loanId}/disburse`, { disbursedOn: monthly(1) }), 200);
+    other.approve();
+    other.disburse(monthly(1));
+    const paidOn = monthly(2);
+    const paid = await post(api, officer, `/v1/loans/${other.loanId}/payments`, {
+      paidOn,
+      interestVnd: other.payable(paidOn),
+      principalVnd: 0,
+      channel: "BANK_TRANSFER",
+    });
+    expectStatus(paid, 201);
+    const page = await get(api, officer, `/v1/receipts/${body(paid).receiptId}`, "text/html");
+    expect(page.text).not.toContain("<script>");
+    expect(page.text).not.toContain("<i>");
+    expect(page.text).toContain("Lò &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Mai");
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+  });
+
   it("keeps the member's savings: deposits, withdrawals, never below zero", async () => {
     const { api } = e2e;
     const path = `/v1/members/${borrower.memberId}/savings`;
-    const day = (k: number) => monthly(k);
-    const first = await post(api, leader, `${path}/deposits`, { amountVnd: 50_000, on: day(1) });
+    const first = await post(api, leader, `${path}/deposits`, { amountVnd: 50_000, on: monthly(1) });
     expectStatus(first, 201);
     expect(body(first)).toMatchObject({ kind: "DEPOSIT", amountVnd: 50_000, balanceVnd: 50_000 });
-    expectStatus(await post(api, leader, `${path}/deposits`, { amountVnd: 20_000, on: day(2) }), 201);
+    expectStatus(await post(api, leader, `${path}/deposits`, { amountVnd: 20_000, on: monthly(2) }), 201);
     expectProblem(
-      await post(api, leader, `${path}/deposits`, { amountVnd: 4_999, on: day(2) }),
+      await post(api, leader, `${path}/deposits`, { amountVnd: 4_999, on: monthly(2) }),
       422,
       "deposit-too-small",
     );
-    const withdrawal = await post(api, officer, `${path}/withdrawals`, { amountVnd: 30_000, on: day(3) });
+    // Money not yet handed over cannot be recorded: a deposit dated tomorrow is refused like a payment.
+    const early = await post(api, leader, `${path}/deposits`, { amountVnd: 20_000, on: addDays(today(), 1) });
+    expectProblem(early, 422, "movement-in-future");
+    const withdrawal = await post(api, officer, `${path}/withdrawals`, { amountVnd: 30_000, on: monthly(3) });
     expectStatus(withdrawal, 201);
     expect(body(withdrawal)).toMatchObject({ kind: "WITHDRAWAL", balanceVnd: 40_000 });
 
-    const overdraw = await post(api, officer, `${path}/withdrawals`, { amountVnd: 40_001, on: day(3) });
+    const overdraw = await post(api, officer, `${path}/withdrawals`, { amountVnd: 40_001, on: monthly(3) });
     expectProblem(overdraw, 422, "insufficient-savings");
     expect(body(overdraw).balanceVnd).toBe(40_000);
 
     const own = await api.token("BORROWER", group.scope, borrower.memberId);
     const savings = await get(api, own, path);
     expectStatus(savings, 200);
-    expect(body(savings)).toMatchObject({ memberId: borrower.memberId, balanceVnd: 40_000, lastMovementOn: day(3) });
+    expect(body(savings)).toMatchObject({
+      memberId: borrower.memberId,
+      balanceVnd: 40_000,
+      lastMovementOn: monthly(3),
+    });
     const items = body<{ items: { kind: string; amountVnd: number; balanceAfterVnd: number }[] }>(savings).items;
     expect(items.map((i) => [i.kind, i.amountVnd, i.balanceAfterVnd])).toEqual([
       ["WITHDRAWAL", 30_000, 40_000],

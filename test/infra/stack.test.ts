@@ -1,89 +1,27 @@
 import { App, Stack, Validations } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readSettings } from "../../infra/settings.ts";
-import { type HttpManifest, PolicyCreditStack, stackName } from "../../infra/stack.ts";
+import { type HttpManifest, PolicyCreditStack } from "../../infra/stack.ts";
 import { createTableInput, TABLE, tableName } from "../../shared/db/table.ts";
+import { routeKey, TABLE_ACCESS } from "../../shared/http/routes.ts";
 import {
-  type FunctionDef,
-  HTTP_FUNCTIONS,
-  ROUTES,
-  type RouteDef,
-  routeKey,
-  TABLE_ACCESS,
-} from "../../shared/http/routes.ts";
-
-// Handlers belong to other capabilities and change underneath us; the stack's wiring is what is under test,
-// so every function bundles this stand-in while keeping the manifest's names, grants and routes.
-const FIXTURE_ENTRY = "test/infra/fixtures/handler.ts";
-
-// Probes guarantee each grant shape and a protected route exist whatever the manifest holds today.
-const PROBE_FUNCTIONS: FunctionDef[] = [
-  { name: "probe-writer", entry: FIXTURE_ENTRY, tableActions: TABLE_ACCESS.WRITE },
-  { name: "probe-reader", entry: FIXTURE_ENTRY, tableActions: ["dynamodb:GetItem"] },
-  { name: "probe-static", entry: FIXTURE_ENTRY, tableActions: [] },
-];
-const PROBE_ROUTES: RouteDef[] = [
-  { method: "POST", path: "/v1/probes", function: "probe-writer" },
-  { method: "GET", path: "/v1/probes/{probeId}", function: "probe-reader" },
-  { method: "GET", path: "/v1/probe-status", function: "probe-static", open: true },
-];
-
-const MANIFEST: HttpManifest = {
-  functions: [...HTTP_FUNCTIONS.map((def) => ({ ...def, entry: FIXTURE_ENTRY })), ...PROBE_FUNCTIONS],
-  routes: [...ROUTES, ...PROBE_ROUTES],
-};
-
-const ORIGINS = ["https://app.example.vn", "http://localhost:3000"];
-
-type Synth = {
-  stack: PolicyCreditStack;
-  template: Template;
-  violations: ReturnType<AwsSolutionsChecks["validateScope"]>["violations"];
-};
-
-function synth(stage: string, extraContext: Record<string, string> = {}): Synth {
-  const app = new App({
-    context: { stage, smsSenderId: "NHCSXH", allowedOrigins: ORIGINS.join(","), ...extraContext },
-  });
-  const stack = new PolicyCreditStack(app, stackName(stage), { settings: readSettings(app), http: MANIFEST });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const template = Template.fromStack(stack);
-  return { stack, template, violations: new AwsSolutionsChecks().validateScope(app).violations };
-}
-
-type Resource = { Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown };
-type InlinePolicy = { PolicyName: string; PolicyDocument: { Statement: Statement[] } };
-
-function resources(template: Template, type: string): Record<string, Resource> {
-  return template.findResources(type) as Record<string, Resource>;
-}
-
-function only<T>(values: T[]): T {
-  expect(values).toHaveLength(1);
-  return values[0]!;
-}
-
-function asArray(value: string | string[]): string[] {
-  return Array.isArray(value) ? value : [value];
-}
-
-/** Inline policies of the role of the Lambda with this name. */
-function policiesOf(template: Template, functionName: string): InlinePolicy[] {
-  const fn = only(
-    Object.values(resources(template, "AWS::Lambda::Function")).filter(
-      (r) => r.Properties["FunctionName"] === functionName,
-    ),
-  );
-  const roleId = (fn.Properties["Role"] as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-  const role = resources(template, "AWS::IAM::Role")[roleId]!;
-  expect(role.Properties["ManagedPolicyArns"]).toBeUndefined();
-  return (role.Properties["Policies"] as InlinePolicy[] | undefined) ?? [];
-}
+  asArray,
+  FIXTURE_ENTRY,
+  type InlinePolicy,
+  JOBS,
+  MANIFEST,
+  ORIGINS,
+  only,
+  policiesOf,
+  resources,
+  type Statement,
+  type Synth,
+  synth,
+} from "./support/synth.ts";
 
 function namesOf(template: Template): string[] {
   const named: [string, string][] = [
@@ -94,14 +32,23 @@ function namesOf(template: Template): string[] {
     ["AWS::ApiGatewayV2::Authorizer", "Name"],
     ["AWS::Cognito::UserPool", "UserPoolName"],
     ["AWS::Cognito::UserPoolClient", "ClientName"],
+    ["AWS::SQS::Queue", "QueueName"],
+    ["AWS::Scheduler::ScheduleGroup", "Name"],
+    ["AWS::Scheduler::Schedule", "Name"],
+    ["AWS::SNS::Topic", "TopicName"],
+    ["AWS::KMS::Alias", "AliasName"],
+    ["AWS::CloudWatch::Alarm", "AlarmName"],
+    ["AWS::CloudWatch::Dashboard", "DashboardName"],
   ];
-  return named.flatMap(([type, key]) =>
-    Object.values(resources(template, type)).map((r) => {
+  return named.flatMap(([type, key]) => {
+    const found = Object.values(resources(template, type));
+    expect(found.length, type).toBeGreaterThan(0);
+    return found.map((r) => {
       const name = r.Properties[key];
       expect(typeof name, `${type}.${key} is a plain string`).toBe("string");
       return name as string;
-    }),
-  );
+    });
+  });
 }
 
 describe("PolicyCredit stack", () => {
@@ -111,7 +58,7 @@ describe("PolicyCredit stack", () => {
   // Bundling is the slow part: synthesise each stage once and share it.
   beforeAll(() => {
     dev = synth("dev");
-    prod = synth("prod", { throttleRateLimit: "1000", throttleBurstLimit: "2000" });
+    prod = synth("prod", { throttleRateLimit: "1000", throttleBurstLimit: "2000", jobShards: "128" });
   });
 
   describe("table", () => {
@@ -201,19 +148,34 @@ describe("PolicyCredit stack", () => {
   describe("functions", () => {
     it("run on Node 24 and arm64 with the shared environment", () => {
       const functions = Object.values(resources(dev.template, "AWS::Lambda::Function"));
-      expect(functions).toHaveLength(MANIFEST.functions.length);
+      expect(functions).toHaveLength(MANIFEST.functions.length + JOBS.length);
+      const httpNames = new Set(MANIFEST.functions.map((def) => `policy-credit-dev-${def.name}`));
       for (const fn of functions) {
-        expect(fn.Properties["Runtime"]).toBe("nodejs24.x");
-        expect(fn.Properties["Architectures"]).toEqual(["arm64"]);
+        const name = fn.Properties["FunctionName"] as string;
+        expect(fn.Properties["Runtime"], name).toBe("nodejs24.x");
+        expect(fn.Properties["Architectures"], name).toEqual(["arm64"]);
         const variables = (fn.Properties["Environment"] as { Variables: Record<string, unknown> }).Variables;
-        expect(variables).toMatchObject({
+        expect(variables, name).toMatchObject({
           STAGE: "dev",
           POWERTOOLS_METRICS_NAMESPACE: "PolicyCredit",
+          // The stage is in the metrics' service dimension, so dev never adds up with prod in one account.
+          POWERTOOLS_SERVICE_NAME: name,
           LOG_LEVEL: "INFO",
-          ALLOWED_ORIGINS: ORIGINS.join(","),
         });
-        expect(variables["TABLE_NAME"]).toBeDefined();
-        expect(variables["POWERTOOLS_SERVICE_NAME"]).toBeDefined();
+        expect(variables["TABLE_NAME"], name).toBeDefined();
+        if (httpNames.has(name)) expect(variables["ALLOWED_ORIGINS"], name).toBe(ORIGINS.join(","));
+      }
+    });
+
+    it("place loans in job shards by one count, on every function that may write a loan", () => {
+      for (const [{ template }, shards] of [
+        [dev, "64"],
+        [prod, "128"],
+      ] as const) {
+        for (const fn of Object.values(resources(template, "AWS::Lambda::Function"))) {
+          const variables = (fn.Properties["Environment"] as { Variables: Record<string, unknown> }).Variables;
+          expect(variables["JOB_SHARDS"], String(fn.Properties["FunctionName"])).toBe(shards);
+        }
       }
     });
 
@@ -265,19 +227,61 @@ describe("PolicyCredit stack", () => {
       expect(table("probe-reader")).toEqual([{ Effect: "Allow", Action: "dynamodb:GetItem", Resource: tableArn }]);
     });
 
-    it("hold no wildcard action, resource or principal", () => {
+    it("hold no wildcard action, resource or principal, except the one acknowledged for SMS", () => {
       for (const { template } of [dev, prod]) {
-        for (const role of Object.values(resources(template, "AWS::IAM::Role"))) {
+        const roles = resources(template, "AWS::IAM::Role");
+        for (const [roleId, role] of Object.entries(roles)) {
           const trust = role.Properties["AssumeRolePolicyDocument"] as { Statement: Statement[] };
-          for (const s of trust.Statement) expect(s.Principal).toEqual({ Service: "lambda.amazonaws.com" });
-          for (const policy of (role.Properties["Policies"] as InlinePolicy[] | undefined) ?? []) {
-            for (const s of policy.PolicyDocument.Statement) {
-              expect(asArray(s.Action).filter((a) => a.includes("*"))).toEqual([]);
-              expect(JSON.stringify(s.Resource)).not.toContain("*");
+          for (const s of trust.Statement) {
+            const principal = s.Principal as { Service: string };
+            if (principal.Service === "scheduler.amazonaws.com") {
+              // Only schedules of this stack's group may use the scheduler role.
+              expect(Object.keys(s.Condition?.["StringEquals"] ?? {}).sort(), roleId).toEqual([
+                "aws:SourceAccount",
+                "aws:SourceArn",
+              ]);
+            } else {
+              expect(principal, roleId).toEqual({ Service: "lambda.amazonaws.com" });
             }
           }
         }
-        expect(resources(template, "AWS::IAM::Policy")).toEqual({});
+
+        const allows: { roleId: string; statement: Statement }[] = [];
+        for (const [roleId, role] of Object.entries(roles)) {
+          for (const policy of (role.Properties["Policies"] as InlinePolicy[] | undefined) ?? []) {
+            for (const statement of policy.PolicyDocument.Statement) allows.push({ roleId, statement });
+          }
+        }
+        for (const policy of Object.values(resources(template, "AWS::IAM::Policy"))) {
+          const [role] = policy.Properties["Roles"] as { Ref: string }[];
+          for (const statement of (policy.Properties["PolicyDocument"] as { Statement: Statement[] }).Statement) {
+            allows.push({ roleId: role!.Ref, statement });
+          }
+        }
+        const wildcards = allows.filter(
+          ({ statement }) =>
+            statement.Effect === "Allow" &&
+            (asArray(statement.Action).some((a) => a.includes("*")) ||
+              JSON.stringify(statement.Resource).includes("*")),
+        );
+        const worker = only(
+          Object.entries(resources(template, "AWS::Lambda::Function"))
+            .filter(([, fn]) => String(fn.Properties["FunctionName"]).endsWith("-job-worker"))
+            .map(([, fn]) => (fn.Properties["Role"] as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0]),
+        );
+        expect(wildcards).toEqual([
+          {
+            roleId: worker,
+            statement: {
+              Effect: "Allow",
+              Action: "sns:Publish",
+              Resource: "*",
+              Condition: { StringEquals: { "aws:RequestedRegion": { Ref: "AWS::Region" } } },
+            },
+          },
+        ]);
+        expect(allows.every(({ statement }) => statement.Principal === undefined)).toBe(true);
+
         for (const permission of Object.values(resources(template, "AWS::Lambda::Permission"))) {
           expect(permission.Properties["Principal"]).toBe("apigateway.amazonaws.com");
           expect(permission.Properties["SourceArn"]).toBeDefined();
@@ -336,7 +340,14 @@ describe("PolicyCredit stack", () => {
     });
 
     it("output what clients and operators need", () => {
-      for (const output of ["ApiUrl", "UserPoolId", "UserPoolClientId", "TableName"]) {
+      for (const output of [
+        "ApiUrl",
+        "UserPoolId",
+        "UserPoolClientId",
+        "TableName",
+        "AlarmTopicArn",
+        "DashboardName",
+      ]) {
         dev.template.hasOutput(output, {});
       }
     });
@@ -355,7 +366,12 @@ describe("PolicyCredit stack", () => {
         .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
         .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
       const ids = new Set(acknowledged.map(([id]) => id.replace(/^annotation::/i, "")));
-      expect([...ids].sort()).toEqual(["AwsSolutions-APIG4", "AwsSolutions-COG2", "AwsSolutions-L1"]);
+      expect([...ids].sort()).toEqual([
+        "AwsSolutions-APIG4",
+        "AwsSolutions-COG2",
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-L1",
+      ]);
       for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(60);
     });
 
@@ -392,6 +408,23 @@ describe("stage settings", () => {
     expect(settings.stage).toBe("dev");
     expect(settings.isProduction).toBe(false);
     expect(settings.throttle).toEqual({ rateLimit: 200, burstLimit: 400 });
+    expect(settings.jobs).toEqual({ shards: 64, workerConcurrency: 20 });
+    expect(settings.alarmEmail).toBeUndefined();
+  });
+
+  it("read job sizing and the alarm address from context", () => {
+    const settings = settingsFor({ jobShards: "256", jobWorkerConcurrency: "50", alarmEmail: "oncall@example.vn" });
+    expect(settings.jobs).toEqual({ shards: 256, workerConcurrency: 50 });
+    expect(settings.alarmEmail).toBe("oncall@example.vn");
+  });
+
+  it("refuse job sizes the loan placement or Lambda would not accept", () => {
+    // Above 4096 the loan writer silently falls back to its own count, splitting loans from the jobs.
+    expect(() => settingsFor({ jobShards: "4097" })).toThrow(/jobShards/);
+    expect(() => settingsFor({ jobShards: "0" })).toThrow(/jobShards/);
+    expect(() => settingsFor({ jobWorkerConcurrency: "1" })).toThrow(/jobWorkerConcurrency/);
+    expect(() => settingsFor({ jobWorkerConcurrency: "1001" })).toThrow(/jobWorkerConcurrency/);
+    expect(() => settingsFor({ alarmEmail: "a@example.vn,b@example.vn" })).toThrow(/alarmEmail/);
   });
 
   it("refuse wildcard or malformed CORS origins", () => {
