@@ -5,7 +5,7 @@ import { Construct } from "constructs";
 export type AuthProps = { stage: string; isProduction: boolean };
 
 /** Attributes that carry authorization; they reach handlers as `custom:<name>` claims of the ID token. */
-export const CLAIM_ATTRIBUTES = ["role", "scope", "memberId"] as const;
+export const CLAIM_ATTRIBUTES = ["role", "scope", "memberId", "overrides"] as const;
 
 /**
  * The user pool for officers, group leaders and borrowers. Users are created by an administrator, never
@@ -37,6 +37,8 @@ export class Auth extends Construct {
         role: new cognito.StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
         scope: new cognito.StringAttribute({ minLen: 1, maxLen: 512, mutable: true }),
         memberId: new cognito.StringAttribute({ minLen: 1, maxLen: 128, mutable: true }),
+        // Explicit rights beyond the role, comma-separated; today only CREDIT_PLAN (disburse over a plan).
+        overrides: new cognito.StringAttribute({ minLen: 1, maxLen: 256, mutable: true }),
       },
       passwordPolicy: {
         minLength: 12,

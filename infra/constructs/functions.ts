@@ -5,6 +5,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { FunctionDef, TableAction } from "../../shared/http/routes.ts";
@@ -172,6 +173,19 @@ export class HttpFunctions extends Construct {
   constructor(scope: Construct, id: string, props: HttpFunctionsProps) {
     super(scope, id);
     const { settings } = props;
+    // List cursors are HMAC-signed so a forged one is refused. The key is generated once per stage;
+    // rotating it (a new secret version and a deploy) only invalidates cursors a client holds.
+    const cursorKey = new secretsmanager.Secret(this, "CursorSigningKey", {
+      secretName: `policy-credit-${settings.stage}-cursor-signing-key`,
+      description: "HMAC key for list cursors",
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    Validations.of(cursorKey).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "The key only makes list cursors tamper-evident; it guards no data (scope checks do). Rotation is a new " +
+        "secret version plus a deploy, which at worst makes clients restart a list from its first page.",
+    });
 
     for (const def of props.functions) {
       if (this.byName.has(def.name)) throw new Error(`HTTP function "${def.name}" is listed twice`);
@@ -191,7 +205,11 @@ export class HttpFunctions extends Construct {
         tableActions: def.tableActions,
         memoryMb: def.memoryMb ?? DEFAULT_MEMORY_MB,
         timeoutSeconds,
-        environment: { ALLOWED_ORIGINS: settings.allowedOrigins.join(",") },
+        environment: {
+          ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
+          // Resolved by CloudFormation at deploy time: the template holds only a reference.
+          CURSOR_SIGNING_KEY: cursorKey.secretValue.unsafeUnwrap(),
+        },
       });
       this.byName.set(def.name, built.function);
       this.serviceNames.push(built.serviceName);

@@ -305,7 +305,7 @@ describe("PolicyCredit stack", () => {
         },
         UserPoolTier: "PLUS",
         Schema: Match.arrayWith(
-          ["role", "scope", "memberId"].map((name) =>
+          ["role", "scope", "memberId", "overrides"].map((name) =>
             Match.objectLike({ Name: name, AttributeDataType: "String", Mutable: true }),
           ),
         ),
@@ -321,12 +321,32 @@ describe("PolicyCredit stack", () => {
       expect(client.Properties["GenerateSecret"]).toBe(false);
       expect(client.Properties["ExplicitAuthFlows"]).toEqual(["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
       expect(client.Properties["ReadAttributes"]).toEqual(
-        expect.arrayContaining(["custom:role", "custom:scope", "custom:memberId"]),
+        expect.arrayContaining(["custom:role", "custom:scope", "custom:memberId", "custom:overrides"]),
       );
       const writable = client.Properties["WriteAttributes"] as string[];
       expect(writable).toBeDefined();
       expect(writable.filter((a) => a.startsWith("custom:"))).toEqual([]);
     });
+  });
+
+  it("signs list cursors with a per-stage generated key that the template only references", () => {
+    const secrets = resources(dev.template, "AWS::SecretsManager::Secret");
+    expect(Object.values(secrets).some((r) => String(r.Properties["Name"]).includes("dev-cursor-signing-key"))).toBe(
+      true,
+    );
+    const functions = Object.values(resources(dev.template, "AWS::Lambda::Function")).filter(
+      (f) =>
+        (f.Properties["Environment"] as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[
+          "ALLOWED_ORIGINS"
+        ],
+    );
+    expect(functions.length).toBeGreaterThan(0);
+    for (const f of functions) {
+      const key = (f.Properties["Environment"] as { Variables: Record<string, unknown> }).Variables[
+        "CURSOR_SIGNING_KEY"
+      ];
+      expect(JSON.stringify(key)).toContain("resolve:secretsmanager");
+    }
   });
 
   describe("stages", () => {
@@ -371,6 +391,7 @@ describe("PolicyCredit stack", () => {
         "AwsSolutions-COG2",
         "AwsSolutions-IAM5[Resource::*]",
         "AwsSolutions-L1",
+        "AwsSolutions-SMG4",
       ]);
       for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(60);
     });
