@@ -49,6 +49,23 @@ function isThrottled(error: unknown): boolean {
   return reasons.some((r) => r.Code === "ThrottlingError" || r.Code === "ProvisionedThroughputExceeded");
 }
 
+const TRANSIENT_ERRORS = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "NetworkingError",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ServiceUnavailable",
+  "InternalServerError",
+]);
+
+/** Failures of the connection to the data store rather than of the request: safe to retry with the same key. */
+function isTransient(error: unknown): boolean {
+  const e = error as { name?: string; code?: string } | undefined;
+  return TRANSIENT_ERRORS.has(e?.name ?? "") || TRANSIENT_ERRORS.has(e?.code ?? "");
+}
+
 function toProblemResult(error: unknown, correlationId: string | undefined): Result {
   if (error instanceof HttpProblem) {
     return problemResponse({ ...error.toProblem(), ...(correlationId ? { correlationId } : {}) }, error.headers);
@@ -66,6 +83,19 @@ function toProblemResult(error: unknown, correlationId: string | undefined): Res
       429,
       "THROTTLED",
       "Too many requests reach the data store right now. Send the same request again, with the same Idempotency-Key, shortly.",
+    );
+    return problemResponse(
+      { ...problem.toProblem(), ...(correlationId ? { correlationId } : {}) },
+      { "retry-after": "1" },
+    );
+  }
+  if (isTransient(error)) {
+    // The write may or may not have committed; the idempotency record makes the retry safe either way.
+    logger.warn("data store did not answer in time", { error: error as Error });
+    const problem = new HttpProblem(
+      503,
+      "DATA_STORE_UNAVAILABLE",
+      "The data store did not answer in time. Send the same request again with the same Idempotency-Key: it is applied once.",
     );
     return problemResponse(
       { ...problem.toProblem(), ...(correlationId ? { correlationId } : {}) },

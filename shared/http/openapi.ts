@@ -30,6 +30,7 @@ const COMMON_PROBLEMS: Record<number, string> = {
   404: "Not found, or not visible to the caller",
   429: "Throttled",
   500: "Unexpected failure (never for bad input)",
+  503: "The data store did not answer in time; retry with the same Idempotency-Key",
 };
 
 function schemaOf(schema: z.ZodMiniType, io: "input" | "output"): JsonSchema {

@@ -289,6 +289,8 @@ export const memberSummary = defineContract({
             interestVnd: z.int(),
             principalVnd: z.int(),
             totalVnd: z.int(),
+            /** The payment was reversed: the receipt stays in the history but records no money received. */
+            reversed: z.boolean(),
           }),
         ),
       }),

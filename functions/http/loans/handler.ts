@@ -15,6 +15,7 @@ import { wantsHtml } from "../../../shared/http/html.ts";
 import { problems } from "../../../shared/http/problem.ts";
 import { implement } from "../../../shared/http/route.ts";
 import { pageOf } from "../../../shared/http/schemas.ts";
+import { count } from "../../../shared/log/metrics.ts";
 import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
 import { receiptHtml, receiptView } from "./receipt.ts";
@@ -146,6 +147,7 @@ const postPayment = implement(c.postPayment, async ({ params, body, caller, idem
       );
     },
   });
+  if (!outcome.replayed) count("PaymentPosted", 1, { channel: body.channel });
   return writeResult(outcome);
 });
 
@@ -279,6 +281,10 @@ const memberSummary = implement(c.memberSummary, async ({ params, caller }) => {
       totalVnd: view.nextDue.principalVnd + interestVnd,
     };
   }
+  // A reversed payment keeps its receipt, but the borrower must not read it as money received.
+  const reversed = await Promise.all(
+    receipts.items.map((r) => getItem(keys.reversalGuard(r.loanId as string, r.transactionId as string))),
+  );
   return {
     status: 200,
     body: {
@@ -288,12 +294,13 @@ const memberSummary = implement(c.memberSummary, async ({ params, caller }) => {
       loans,
       nextDue: next,
       savingsBalanceVnd: (savings?.balanceVnd as number | undefined) ?? 0,
-      lastReceipts: receipts.items.map((r) => ({
+      lastReceipts: receipts.items.map((r, i) => ({
         receiptId: r.receiptId as string,
         paidOn: r.paidOn as string,
         interestVnd: r.interestVnd as number,
         principalVnd: r.principalVnd as number,
         totalVnd: r.totalVnd as number,
+        reversed: Boolean(reversed[i]),
       })),
     },
   };
