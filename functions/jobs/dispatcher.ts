@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { dispatch, type ShardQueue } from "../../shared/jobs/run-job.ts";
+import { dispatch, JobRefused, type ShardQueue } from "../../shared/jobs/run-job.ts";
 import { isJobName } from "../../shared/jobs/types.ts";
 import { logger } from "../../shared/log/logger.ts";
 
@@ -24,7 +24,11 @@ export const sqsQueue = (queueUrl: string): ShardQueue => ({
 /** Invoked by EventBridge Scheduler with `{ "job": "accrue-interest" }` (and optionally a businessDate). */
 export async function handler(event: { job?: unknown; businessDate?: unknown }) {
   if (!isJobName(event.job)) throw new Error(`unknown job ${String(event.job)}`);
-  const businessDate = typeof event.businessDate === "string" ? event.businessDate : undefined;
+  // Only an absent date means "the date that just ended"; anything else must be a date, not silently ignored.
+  if (event.businessDate !== undefined && typeof event.businessDate !== "string") {
+    throw new JobRefused(`businessDate must be a YYYY-MM-DD string, not ${JSON.stringify(event.businessDate)}`);
+  }
+  const businessDate = event.businessDate;
   const result = await dispatch({ job: event.job, businessDate }, sqsQueue(process.env.SHARD_QUEUE_URL ?? ""));
   logger.info("dispatch finished", result);
   return result;

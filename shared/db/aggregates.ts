@@ -1,3 +1,4 @@
+import { InvariantViolation } from "../domain/errors.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import { communeParts } from "./org.ts";
@@ -92,4 +93,45 @@ export function aggregateWrites(
     );
   }
   return writes.filter((w): w is TransactItem => w !== undefined);
+}
+
+/** Households with at least one active loan, per commune: a household borrowing from two programs counts once. */
+export const householdsKey = (communePath: string) => {
+  const { districtPath, communeCode } = communeParts(communePath);
+  return { PK: `AGG#${districtPath}`, SK: `${communeCode}#ALL` };
+};
+
+/**
+ * A loan starting (+1) or ending (−1) for its household. The member item counts the household's active
+ * loans under a condition on the count read, and the commune's household total moves only when that
+ * count leaves or reaches zero.
+ */
+export function householdWrites(member: Item, change: 1 | -1, communePath: string): TransactItem[] {
+  const before = (member.activeLoans as number | undefined) ?? 0;
+  const after = before + change;
+  if (after < 0)
+    throw new InvariantViolation("a household's active loans would go below zero", {
+      memberId: member.memberId as string,
+    });
+  const writes: TransactItem[] = [
+    {
+      Update: {
+        Key: keys.member(member.memberId as string),
+        UpdateExpression: "SET activeLoans = :after",
+        ConditionExpression:
+          before === 0 ? "attribute_not_exists(activeLoans) OR activeLoans = :before" : "activeLoans = :before",
+        ExpressionAttributeValues: { ":after": after, ":before": before },
+      },
+    },
+  ];
+  if ((before === 0) !== (after === 0)) {
+    const { communeCode } = communeParts(communePath);
+    const update = addUpdate(
+      householdsKey(communePath),
+      { households: change },
+      { type: "AGG_HOUSEHOLDS", communePath, communeCode },
+    );
+    if (update) writes.push(update);
+  }
+  return writes;
 }

@@ -2,7 +2,7 @@ import { monthOf } from "../domain/dates.ts";
 import type { Program } from "../domain/programs.ts";
 import { approve, createLoan, disburse } from "../domain/transitions.ts";
 import { problems } from "../http/problem.ts";
-import { aggregateWrites } from "./aggregates.ts";
+import { aggregateWrites, householdWrites } from "./aggregates.ts";
 import { type PlanOverride, quotaWrites } from "./credit-plans.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
@@ -69,10 +69,8 @@ export function planDisbursement(
   actor: Actor,
   today: string,
   now: string,
-  quota: { plan: Item | undefined; usage: Item | undefined; override?: PlanOverride | undefined } = {
-    plan: undefined,
-    usage: undefined,
-  },
+  quota: { plan: Item | undefined; usage: Item | undefined; override?: PlanOverride | undefined },
+  member: Item,
 ): WritePlan {
   if (disbursedOn > today) {
     throw problems.unprocessable("DISBURSEMENT_IN_FUTURE", `disbursedOn ${disbursedOn} is after today (${today}).`);
@@ -90,6 +88,7 @@ export function planDisbursement(
   const planOverride = planCheck.overridden ? { ...quota.override!, at: now } : null;
   const writes: TransactItem[] = [
     ...planCheck.writes,
+    ...householdWrites(member, 1, loanItem.communePath as string),
     putLoan(after, loanItem, { disbursedBy: actor.sub, ...(planOverride ? { planOverride } : {}) }),
     {
       Put: {

@@ -66,7 +66,12 @@ export async function portfolio(scope: string, asOf: string) {
   const lines = new Map<string, ProgramLine>();
   const get = (code: string) => lines.get(code) ?? lines.set(code, line(code)).get(code)!;
   let itemsRead = 0;
+  let households = 0;
   const addBalances = (item: Item) => {
+    if (item.type === "AGG_HOUSEHOLDS") {
+      households += (item.households as number) ?? 0;
+      return;
+    }
     const l = get(item.programCode as string);
     l.borrowers += (item.borrowers as number) ?? 0;
     l.outstandingVnd += (item.outstandingVnd as number) ?? 0;
@@ -81,12 +86,14 @@ export async function portfolio(scope: string, asOf: string) {
   const level = levelOf(scope);
   if (level === "GROUP") {
     const groupId = scope.split("/")[3]!;
+    const members = new Set<string>();
     for await (const page of queryAll({ index: "GSI2", partition: keys.groupBook(groupId) })) {
       itemsRead += page.items.length;
       for (const item of page.items) {
         if (item.type !== "LOAN") continue;
         const loan = loanFromItem(item);
         if (!["ACTIVE", "OVERDUE", "FROZEN"].includes(loan.status)) continue;
+        members.add(loan.memberId);
         addBalances({
           programCode: loan.programCode,
           borrowers: 1,
@@ -95,6 +102,7 @@ export async function portfolio(scope: string, asOf: string) {
         });
       }
     }
+    households = members.size;
     const prefix = groupMonthKey(groupId, month, "").SK;
     for await (const page of queryAll({ partition: `GROUPMONTH#${groupId}`, skPrefix: prefix })) {
       itemsRead += page.items.length;
@@ -131,13 +139,14 @@ export async function portfolio(scope: string, asOf: string) {
     }),
     { borrowers: 0, outstandingVnd: 0, overdueVnd: 0, interestCollectedVnd: 0 },
   );
+  // Per program, borrowers counts active loans; the total counts households, each once.
   return {
     scope,
     level,
     asOf,
     month,
     programs,
-    totals: { ...totals, overdueRatioBps: ratio(totals.overdueVnd, totals.outstandingVnd) },
+    totals: { ...totals, borrowers: households, overdueRatioBps: ratio(totals.overdueVnd, totals.outstandingVnd) },
     itemsRead,
   };
 }

@@ -7,8 +7,8 @@ import type { Program } from "../domain/programs.ts";
 import type { Caller } from "../http/auth.ts";
 import { problems } from "../http/problem.ts";
 import { postingJournalWrites } from "../jobs/journal.ts";
-import { aggregateWrites } from "./aggregates.ts";
-import { repaymentUsageWrite } from "./credit-plans.ts";
+import { aggregateWrites, householdWrites } from "./aggregates.ts";
+import { type PlanOverride, repaymentUsageWrite } from "./credit-plans.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
@@ -48,12 +48,22 @@ export type PaymentRequest = {
  * One payment: the loan (version-guarded), the immutable posting, the receipt when interest is paid,
  * and the portfolio aggregates, all in the caller's single transaction.
  */
-export function planPayment(
+/** Reads the loan's member, only when a posting closes or reopens the loan (its household count moves). */
+export type MemberSource = () => Promise<Item | undefined>;
+
+async function householdChange(change: 1 | -1, loanItem: Item, loadMember: MemberSource): Promise<TransactItem[]> {
+  const member = await loadMember();
+  if (!member) throw new Error(`member ${loanItem.memberId as string} of loan ${loanItem.loanId as string} is missing`);
+  return householdWrites(member, change, loanItem.communePath as string);
+}
+
+export async function planPayment(
   loanItem: Item,
   program: Program,
   request: PaymentRequest,
   now: string,
-): WritePlan & { transactionId: string } {
+  loadMember: MemberSource,
+): Promise<WritePlan & { transactionId: string }> {
   if (request.paidOn > request.today) {
     throw problems.unprocessable("PAYMENT_IN_FUTURE", `paidOn ${request.paidOn} is after today (${request.today}).`);
   }
@@ -132,6 +142,7 @@ export function planPayment(
     );
   }
   const closed = after.status === "CLOSED" && before.status !== "CLOSED";
+  if (closed) writes.push(...(await householdChange(-1, loanItem, loadMember)));
   writes.push(
     ...aggregateWrites(
       loanItem,
@@ -174,13 +185,14 @@ function loanItemFields(loan: Loan): Item {
 }
 
 /** A correcting entry: the exact inverse of a payment, as a new posting. Nothing is edited or deleted. */
-export function planReversal(
+export async function planReversal(
   loanItem: Item,
   program: Program,
   original: Item,
   options: { reason: string; actor: Actor; today: string },
   now: string,
-): WritePlan {
+  loadMember: MemberSource,
+): Promise<WritePlan> {
   if (original.kind !== "PAYMENT") {
     throw problems.unprocessable("NOT_REVERSIBLE", "Only payments are reversed; this posting is not a payment.");
   }
@@ -220,6 +232,7 @@ export function planReversal(
   };
   const reopened = before.status === "CLOSED" && after.status !== "CLOSED";
   const writes: TransactItem[] = [
+    ...(reopened ? await householdChange(1, loanItem, loadMember) : []),
     putLoan(after, loanItem, { lastPayment: original.lastPaymentBefore ?? null }),
     putNew(record),
     putNew({
@@ -287,5 +300,7 @@ export function transactionView(item: Item) {
       role: (item.actor as Actor).role,
       deviceId: (item.actor as Actor).deviceId ?? null,
     },
+    // A disbursement over the commune's credit plan carries who overrode it and why, for audit.
+    ...(item.planOverride ? { planOverride: item.planOverride as PlanOverride & { at: string } } : {}),
   };
 }

@@ -115,12 +115,24 @@ export async function syncEntry(
             clientTxId: entry.clientTxId,
           },
           iso,
+          async () => member,
         );
       },
     });
     const transactionId = (outcome.body as { transactionId: string }).transactionId;
     return { clientTxId: entry.clientTxId, status: outcome.replayed ? "DUPLICATE" : "POSTED", transactionId };
   } catch (error) {
+    if (error instanceof HttpProblem && error.code === "CONCURRENT_UPDATE") {
+      // Contention is not a refusal: fail the batch so the phone sends it again; what is done stays done.
+      throw new HttpProblem(
+        503,
+        "BUSY",
+        "The group's records are busy. Send the same batch again with the same Idempotency-Key.",
+        {
+          headers: { "retry-after": "2" },
+        },
+      );
+    }
     if (error instanceof HttpProblem && error.status < 500) {
       if (error.code === "IDEMPOTENCY_KEY_REUSED") {
         return rejected(

@@ -18,7 +18,8 @@ export type TransactItem = {
 
 /** Idempotency records outlive the longest client retry window: 48 hours, removed by TTL. */
 export const IDEMPOTENCY_TTL_SECONDS = 48 * 3600;
-const MAX_ATTEMPTS = 6;
+// Enough for a commune's transaction-point rush: postings share its aggregate items, and each retry re-reads.
+const MAX_ATTEMPTS = 8;
 
 export type StoredResponse = { status: number; body: unknown };
 export type WriteOutcome = StoredResponse & { replayed: boolean };
@@ -46,7 +47,7 @@ function sleep(ms: number) {
 }
 
 function backoffMs(attempt: number): number {
-  return Math.floor(Math.random() * 15 * 2 ** attempt);
+  return Math.floor(Math.random() * Math.min(15 * 2 ** attempt, 400));
 }
 
 /**

@@ -155,11 +155,34 @@ function parseBody(event: Event): unknown {
   }
   // Bodies are JSON whatever the Content-Type says: a phone app that labels it wrongly still gets a
   // precise 400 for a malformed body rather than a bare 415.
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch (error) {
     throw problems.malformedJson((error as Error).message);
   }
+  if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) {
+    throw problems.validation([{ path: "body", message: `must not nest deeper than ${MAX_BODY_DEPTH} levels` }]);
+  }
+  return parsed;
+}
+
+/**
+ * No contract nests past a handful of levels. JSON.parse takes any depth, but the recursive
+ * JSON.stringify in the idempotency fingerprint overflows the stack on a few thousand, which turned
+ * a 10 KB body of brackets into a 500.
+ */
+const MAX_BODY_DEPTH = 32;
+
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length) {
+    const [node, depth] = pending.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function fingerprint(event: Event, body: unknown): string {

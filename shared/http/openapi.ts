@@ -64,10 +64,13 @@ export function buildOpenApi(contracts: RouteContract[], info: { version: string
       if (spec.html) content["text/html"] = { schema: { type: "string" } };
       responses[status] = { description: spec.description, ...(Object.keys(content).length ? { content } : {}) };
     }
+    // Writes parse a body, and the handler refuses one above 1 MB before anything else.
+    const takesBody = c.body !== undefined || c.method === "POST" || c.method === "PUT";
     const problemStatuses = new Set<number>([
       ...Object.keys(COMMON_PROBLEMS).map(Number),
       ...(c.problems ?? []),
       ...(c.method === "POST" ? [409] : []),
+      ...(takesBody ? [413] : []),
     ]);
     if (c.roles === "open") {
       problemStatuses.delete(401);
@@ -77,7 +80,13 @@ export function buildOpenApi(contracts: RouteContract[], info: { version: string
       responses[String(status)] ??= {
         description:
           COMMON_PROBLEMS[status] ??
-          (status === 409 ? "Conflict" : status === 422 ? "Business rule refused" : "Problem"),
+          (status === 409
+            ? "Conflict"
+            : status === 413
+              ? "Body larger than 1 MB"
+              : status === 422
+                ? "Business rule refused"
+                : "Problem"),
         content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
       };
     }

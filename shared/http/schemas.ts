@@ -15,6 +15,8 @@ function isRealDate(value: string): boolean {
 export const businessDate = z
   .string()
   .check(z.refine(isRealDate, { message: "must be a real calendar date YYYY-MM-DD" }));
+// The refinement is invisible to JSON Schema; without these the OpenAPI document would offer any string.
+z.globalRegistry.add(businessDate, { format: "date", pattern: DATE.source });
 
 /** Whole đồng; never a float. The cap keeps sums far below 2^53. */
 export const MAX_AMOUNT_VND = 1_000_000_000_000;

@@ -56,6 +56,7 @@ export async function checkAggregates() {
   for (const district of districts) {
     for await (const page of queryAll({ partition: `AGG#${district}` })) {
       for (const item of page.items) {
+        if (item.type !== "AGG") continue;
         fromAggregates.set(`${item.communePath}#${item.programCode}`, {
           borrowers: (item.borrowers as number) ?? 0,
           outstandingVnd: (item.outstandingVnd as number) ?? 0,

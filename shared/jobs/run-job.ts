@@ -1,5 +1,5 @@
 import { shardCount } from "../db/loans.ts";
-import { addDays } from "../domain/dates.ts";
+import { addDays, isBusinessDate } from "../domain/dates.ts";
 import { logger } from "../log/logger.ts";
 import { type SmsSender, smsSenderFromEnv } from "../sms/sender.ts";
 import { businessDateInVietnam } from "../time.ts";
@@ -30,6 +30,8 @@ export async function dispatch(
   now: Date = new Date(),
 ): Promise<{ job: JobName; businessDate: string; shards: number; dispatched: number; deferred?: boolean }> {
   const businessDate = request.businessDate ?? defaultBusinessDate(request.job, now);
+  // A mistyped date would otherwise start a run in which every loan fails, under a date that never was.
+  if (!isBusinessDate(businessDate)) throw new JobRefused(`${businessDate} is not a business date (YYYY-MM-DD).`);
   const today = businessDateInVietnam(now);
   if (request.job !== "send-reminders" && businessDate >= today) {
     throw new JobRefused(

@@ -3,9 +3,14 @@
  * appear, by key or by shape, so a careless `logger.info({ body })` cannot leak them.
  */
 
-const SENSITIVE_KEYS = /^(nationalid|national_id|idnumber|cccd|cmnd|phone|phonenumber|msisdn|phone_number)$/i;
+const SENSITIVE_KEYS =
+  /^(nationalid|national_id|citizenid|idnumber|cccd|cmnd|phone|phonenumber|msisdn|phone_number|mobile|tel|telephone|contactphone)$/i;
 // Vietnamese citizen ids are 12 digits (old ids 9); phones are 0xxxxxxxxx or +84xxxxxxxxx.
 const PHONE_PATTERN = /(?<![\d])(?:\+?84|0)(\d{2})\d{4,6}(\d{2})(?![\d])/g;
+// Mobiles as people write them in notes: 0912 345 678, 091.234.5678, +84 912 345 678, 0084912345678.
+// Only spaces and dots separate, so UUIDs and dates never match, and the mobile prefix keeps
+// vi-VN amounts such as 84.000.000.000 out.
+const GROUPED_MOBILE_PATTERN = /(?<![\d+])(?:(?:\+|00)?84|0)[ .]?[35789](?:[ .]?\d){8}(?![\d])/g;
 const NATIONAL_ID_PATTERN = /(?<![\d])\d{9}(?:\d{3})?(?![\d])/g;
 
 export function maskPhone(phone: string): string {
@@ -16,6 +21,7 @@ export function maskPhone(phone: string): string {
 
 export function redactText(text: string): string {
   return text
+    .replace(GROUPED_MOBILE_PATTERN, (match: string) => `***${match.replace(/\D/g, "").slice(-2)}`)
     .replace(PHONE_PATTERN, (_m, _a: string, last: string) => `***${last}`)
     .replace(NATIONAL_ID_PATTERN, "[id]");
 }
@@ -35,7 +41,7 @@ export function redact(value: unknown, depth = 0): unknown {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       out[key] = SENSITIVE_KEYS.test(key)
-        ? typeof v === "string" && /phone|msisdn/i.test(key)
+        ? typeof v === "string" && /phone|msisdn|mobile|tel/i.test(key)
           ? maskPhone(v)
           : "[redacted]"
         : redact(v, depth + 1);

@@ -41,7 +41,10 @@ export const syncBatch = defineContract({
             clientTxId: z.string(),
             status: z.enum(["POSTED", "DUPLICATE", "REJECTED"]),
             transactionId: z.optional(z.string()),
-            problem: z.optional(z.object({ type: z.string(), title: z.string(), status: z.int(), detail: z.string() })),
+            // Problem details carry extension members (RFC 9457 section 3.2), e.g. payableVnd on a refusal.
+            problem: z.optional(
+              z.looseObject({ type: z.string(), title: z.string(), status: z.int(), detail: z.string() }),
+            ),
           }),
         ),
       }),

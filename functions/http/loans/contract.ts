@@ -159,6 +159,8 @@ export const transactionView = z.object({
   reversesTransactionId: z.nullable(z.string()),
   allocation: z.array(z.object({ kind: z.string(), installmentSeq: z.optional(z.int()), amountVnd: z.int() })),
   actor: z.object({ sub: z.string(), role: z.string(), deviceId: z.nullable(z.string()) }),
+  /** Present on a disbursement made over the commune's credit plan with the CREDIT_PLAN right. */
+  planOverride: z.optional(z.object({ sub: z.string(), role: z.string(), reason: z.string(), at: z.string() })),
 });
 
 export const listTransactions = defineContract({

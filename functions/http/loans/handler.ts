@@ -108,15 +108,13 @@ const disburseLoan = implement(c.disburseLoan, async ({ params, body, caller, id
     : undefined;
   return writeResult(
     await loanWrite(caller, params.loanId, idempotency!, async (loan, program, today) => {
-      const quota = await readQuota(
-        loan.communePath as string,
-        loan.programCode as string,
-        Number(body.disbursedOn.slice(0, 4)),
-      );
-      return planDisbursement(loan, program, body.disbursedOn, actorOf(caller, null), today, now(), {
-        ...quota,
-        override,
-      });
+      const [quota, member] = await Promise.all([
+        readQuota(loan.communePath as string, loan.programCode as string, Number(body.disbursedOn.slice(0, 4))),
+        getItem(keys.member(loan.memberId as string), true),
+      ]);
+      if (!member) throw problems.notFound(`Member ${loan.memberId as string}`);
+      const plan = { ...quota, override };
+      return planDisbursement(loan, program, body.disbursedOn, actorOf(caller, null), today, now(), plan, member);
     }),
   );
 });
@@ -144,6 +142,7 @@ const postPayment = implement(c.postPayment, async ({ params, body, caller, idem
           today: businessDateInVietnam(),
         },
         now(),
+        () => getItem(keys.member(item.memberId as string), true),
       );
     },
   });
@@ -171,6 +170,7 @@ const reversePosting = implement(c.reversePosting, async ({ params, body, caller
         original,
         { reason: body.reason, actor: actorOf(caller, null), today: businessDateInVietnam() },
         now(),
+        () => getItem(keys.member(item.memberId as string), true),
       );
     },
   });

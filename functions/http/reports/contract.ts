@@ -16,7 +16,8 @@ export const portfolio = defineContract({
   query: z.strictObject({ scope: z.optional(scopePath), asOf: z.optional(businessDate) }),
   responses: {
     200: {
-      description: "Balances now; flows (interest collected, repaid, disbursed) for the month of asOf",
+      description:
+        "Balances now; flows (interest collected, repaid, disbursed) for the month of asOf. Per program, borrowers counts active loans; totals.borrowers counts households once each.",
       schema: z.object({
         scope: z.string(),
         level: z.enum(["PROVINCE", "DISTRICT", "COMMUNE", "GROUP"]),
@@ -76,4 +77,6 @@ export const entrustment = defineContract({
       }),
     },
   },
+  // A group's scope is refused: statements are per commune or wider.
+  problems: [422],
 });

@@ -20,7 +20,16 @@ export const openApiDocument = defineContract({
   summary: "This OpenAPI 3.1 document",
   tags: ["system"],
   roles: "open",
-  responses: { 200: { description: "The document" } },
+  responses: {
+    200: {
+      description: "The document",
+      schema: z.looseObject({
+        openapi: z.string(),
+        info: z.looseObject({ title: z.string(), version: z.string() }),
+        paths: z.looseObject({}),
+      }),
+    },
+  },
 });
 
 export const docsPage = defineContract({
