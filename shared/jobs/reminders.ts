@@ -73,9 +73,13 @@ export function remindersFor(loan: Loan, program: Program, today: string): Remin
   return out;
 }
 
+/**
+ * "Due soon" and "interest due" announce the same collection day, and one becomes the other when the
+ * installment is paid early; they share a claim so the member hears about that day once.
+ */
 export const outboxKey = (loanId: string, kind: ReminderKind, dueDate: string) => ({
   PK: `SMS#${loanId}`,
-  SK: `${kind}#${dueDate}`,
+  SK: `${kind === "OVERDUE" ? "OVERDUE" : "DUE"}#${dueDate}`,
 });
 
 /**

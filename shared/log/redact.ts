@@ -12,6 +12,11 @@ const PHONE_PATTERN = /(?<![\d])(?:\+?84|0)(\d{2})\d{4,6}(\d{2})(?![\d])/g;
 // vi-VN amounts such as 84.000.000.000 out.
 const GROUPED_MOBILE_PATTERN = /(?<![\d+])(?:(?:\+|00)?84|0)[ .]?[35789](?:[ .]?\d){8}(?![\d])/g;
 const NATIONAL_ID_PATTERN = /(?<![\d])\d{9}(?:\d{3})?(?![\d])/g;
+// Request, trace and record ids hold nine digits in a row often enough (about one UUID in fifty) that
+// masking them by shape broke the join between a caller's correlation id and its log lines. Only a
+// whole value of exactly these shapes is spared; the same shapes inside free text are still masked.
+const SYSTEM_ID =
+  /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|1-[0-9a-f]{8}-[0-9a-f]{24}|[A-Z]-[0-9A-HJKMNP-TV-Z]{26})$/i;
 
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, "");
@@ -28,7 +33,7 @@ export function redactText(text: string): string {
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return "[depth]";
-  if (typeof value === "string") return redactText(value);
+  if (typeof value === "string") return SYSTEM_ID.test(value) ? value : redactText(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value && typeof value === "object") {
     if (value instanceof Error) {

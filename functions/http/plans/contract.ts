@@ -148,13 +148,8 @@ export const uncheckedLoans = defineContract({
   query: z.strictObject({
     scope: z.optional(scopePath),
     asOf: z.optional(businessDate),
-    limit: z.optional(
-      z.pipe(
-        z.string().check(z.regex(/^\d{1,4}$/, "must be 1-1000")),
-        z.transform((s) => Number(s)),
-      ),
-    ),
-    cursor: z.optional(z.string().check(z.maxLength(2048))),
+    limit: listQuery.shape.limit,
+    cursor: listQuery.shape.cursor,
   }),
   responses: {
     200: {

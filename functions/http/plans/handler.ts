@@ -167,7 +167,7 @@ const listChecks = implement(c.listChecks, async ({ params, query, caller }) => 
 const unchecked = implement(c.uncheckedLoans, async ({ query, caller }) => {
   const scope = scopeFor(caller, query.scope);
   const asOf = query.asOf ?? businessDateInVietnam();
-  const limit = Math.min(Math.max(query.limit ?? 200, 1), 1000);
+  const limit = query.limit ?? 50;
   return { status: 200, body: await uncheckedLoans(scope, asOf, limit, query.cursor) };
 });
 
