@@ -37,6 +37,8 @@ export function accrualWork(businessDate: string, programs = programCache()): ()
                 inTermUnits: BigInt(last.inTermUnits),
                 overdueUnits: BigInt(last.overdueUnits),
               });
+              // Its first count was lost with the page, so the run's totals count it here.
+              return "updated";
             }
             return "skipped";
           }
