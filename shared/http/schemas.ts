@@ -37,13 +37,12 @@ export const text = (max: number) =>
   );
 
 export const listQuery = z.strictObject({
+  // The pattern itself says 1-100, so the OpenAPI document states the real range.
   limit: z.optional(
-    z
-      .pipe(
-        z.string().check(z.regex(/^\d{1,3}$/, "must be a whole number 1-100")),
-        z.transform((s) => Number(s)),
-      )
-      .check(z.refine((n) => n >= 1 && n <= 100, { message: "must be 1-100" })),
+    z.pipe(
+      z.string().check(z.regex(/^(100|[1-9][0-9]?)$/, "must be a whole number 1-100")),
+      z.transform((s) => Number(s)),
+    ),
   ),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
