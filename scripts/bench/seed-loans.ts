@@ -18,6 +18,8 @@ export type SeedShape = {
   businessDate: string;
   district: string;
   communes: number;
+  /** Version the items start at, as if a few postings had already touched them. */
+  version: number;
 };
 
 function* loanItems(shape: SeedShape) {
@@ -51,7 +53,7 @@ function* loanItems(shape: SeedShape) {
       loan,
       { scope: `${communePath}/${groupId}`, communePath, entrustedOrg: "WOMEN_UNION" },
       {
-        version: 3,
+        version: shape.version,
         purpose: "Nuôi bò sinh sản",
         createdAt,
         memberName: `Giàng A Chùa ${serial}`,

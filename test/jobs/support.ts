@@ -1,7 +1,7 @@
 /**
  * Set-up shared by the job suites: a fresh table that the job code reaches through process.env (as a
  * Lambda would), loans written with the same builders the API uses, payments posted through the same
- * transaction, a recording SMS sender, and readers for loans, journal and outbox.
+ * transaction, nights run as the scheduler runs them, and readers for loans and the journal.
  */
 import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { db } from "../../shared/db/client.ts";
@@ -21,13 +21,10 @@ import {
   type Loan,
   PROGRAMS,
   type Program,
-  type ProgramCode,
   payableInterestOn,
 } from "../../shared/domain/index.ts";
 import { runJobInProcess } from "../../shared/jobs/in-process.ts";
-import type { JobName } from "../../shared/jobs/types.ts";
 import { logger } from "../../shared/log/logger.ts";
-import type { SmsSender } from "../../shared/sms/sender.ts";
 import { type FreshTable, freshTable, testEndpoint } from "../support/index.ts";
 
 // Shard logs are the operators' record; in a suite they would only bury the assertion that failed.
@@ -283,14 +280,6 @@ export async function pay(
 
 export type SentSms = { phone: string; text: string; dedupeKey: string };
 
-export class RecordingSender implements SmsSender {
-  readonly sent: SentSms[] = [];
-  async send(message: SentSms) {
-    this.sent.push(message);
-    return { messageId: `m-${this.sent.length}` };
-  }
-}
-
 export type NightOptions = {
   pageSize?: number;
   now?: Date;
@@ -313,16 +302,6 @@ export async function runNight(date: BusinessDate, options: NightOptions = {}) {
   const overdue = await runJobInProcess("classify-overdue", common);
   return { accrual, overdue };
 }
-
-export async function runJob(
-  job: JobName,
-  date: BusinessDate,
-  options: Parameters<typeof runJobInProcess>[1] = {},
-): ReturnType<typeof runJobInProcess> {
-  return runJobInProcess(job, { businessDate: date, now: () => nightAfter(date), ...options });
-}
-
-export type { ProgramCode };
 
 /**
  * A small portfolio whose first monthly installments fall due on consecutive days from `firstDue`:
