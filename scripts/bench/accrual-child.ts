@@ -105,13 +105,13 @@ function accrualUpdate(n: number, when: "before" | "after", extra: Record<string
     TableName: tableNameFromEnv(),
     Key: benchLoanKey(n),
     UpdateExpression:
-      "SET accruedUnits = :units, interestAccruedThrough = :through, lastAccrual = :last, #v = #v + :one",
+      "SET accruedUnits = :units, interestAccruedThrough = :through, recentAccruals = :last, #v = #v + :one",
     ConditionExpression: "#v = :v AND interestAccruedThrough = :from",
     ExpressionAttributeNames: { "#v": "version" },
     ExpressionAttributeValues: {
       ":units": units,
       ":through": through,
-      ":last": { date: through, from: through, inTermUnits: "2712328767123287671232", overdueUnits: "0" },
+      ":last": [{ date: through, from: through, inTermUnits: "2712328767123287671232", overdueUnits: "0" }],
       ":one": 1,
       // Each loan the baseline touches is touched once, before the job (version as seeded) or after it (one more).
       ":v": orders.seededVersion + (when === "before" ? 0 : 1),

@@ -14,6 +14,15 @@ import type { PageWork } from "./shard-runner.ts";
 
 const MAX_ATTEMPTS = 4;
 
+/** Nights of accrual a loan remembers: a stuck shard redriven within this many nights journals exactly. */
+export const RECENT_ACCRUALS_KEPT = 8;
+
+type RecentAccrual = { date: string; from: string; inTermUnits: string; overdueUnits: string };
+
+function recentAccruals(item: Item): RecentAccrual[] {
+  return (item.recentAccruals as RecentAccrual[] | undefined) ?? [];
+}
+
 /**
  * Nightly accrual: each loan's exact interest moves from interestAccruedThrough to the business date
  * in ONE conditional UpdateItem. The condition (version and accrued-through unchanged) makes a second
@@ -30,9 +39,11 @@ export function accrualWork(businessDate: string, programs = programCache()): ()
           const loan = loanFromItem(current);
           const through = loan.interestAccruedThrough;
           if (!through || !isAfter(businessDate, through)) {
-            // Already accrued: if this run's interrupted page did it, its journal entry is still owed.
-            const last = current.lastAccrual as { date: string; inTermUnits: string; overdueUnits: string } | undefined;
-            if (last?.date === businessDate && through === businessDate) {
+            // Already accrued: if this run's interrupted page did it, its journal entry is still owed. The
+            // loan keeps its last few nightly accruals, so a shard redriven after later nights ran still
+            // journals its own night.
+            const last = recentAccruals(current).find((a) => a.date === businessDate);
+            if (last) {
               addToJournal(journal, current.communePath as string, loan.programCode, {
                 inTermUnits: BigInt(last.inTermUnits),
                 overdueUnits: BigInt(last.overdueUnits),
@@ -50,18 +61,21 @@ export function accrualWork(businessDate: string, programs = programCache()): ()
                 TableName: tableNameFromEnv(),
                 Key: keys.loan(loan.loanId),
                 UpdateExpression:
-                  "SET accruedUnits = :units, interestAccruedThrough = :through, lastAccrual = :last, #v = #v + :one",
+                  "SET accruedUnits = :units, interestAccruedThrough = :through, recentAccruals = :recent, #v = #v + :one",
                 ConditionExpression: "#v = :v AND interestAccruedThrough = :from",
                 ExpressionAttributeNames: { "#v": "version" },
                 ExpressionAttributeValues: {
                   ":units": encodeUnits(next.accruedUnits),
                   ":through": businessDate,
-                  ":last": {
-                    date: businessDate,
-                    from: through,
-                    inTermUnits: encodeUnits(added.inTermUnits),
-                    overdueUnits: encodeUnits(added.overdueUnits),
-                  },
+                  ":recent": [
+                    ...recentAccruals(current).slice(-(RECENT_ACCRUALS_KEPT - 1)),
+                    {
+                      date: businessDate,
+                      from: through,
+                      inTermUnits: encodeUnits(added.inTermUnits),
+                      overdueUnits: encodeUnits(added.overdueUnits),
+                    },
+                  ],
                   ":one": 1,
                   ":v": current.version,
                   ":from": through,

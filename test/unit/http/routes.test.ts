@@ -38,10 +38,15 @@ describe("the route list, the contracts and the OpenAPI document agree", () => {
       }
       const templated = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const name of templated) {
-        expect(op!.parameters?.some((p) => p.name === name && p.in === "path"), `${routeKey(route)} ${name}`).toBe(true);
+        expect(
+          op!.parameters?.some((p) => p.name === name && p.in === "path"),
+          `${routeKey(route)} ${name}`,
+        ).toBe(true);
       }
     }
-    const ids = Object.values(doc.paths).flatMap((ops) => Object.values(ops).map((o) => (o as { operationId: string }).operationId));
+    const ids = Object.values(doc.paths).flatMap((ops) =>
+      Object.values(ops).map((o) => (o as { operationId: string }).operationId),
+    );
     expect(new Set(ids).size).toBe(ids.length);
   });
 });
