@@ -5,7 +5,7 @@ import { problems } from "../http/problem.ts";
 import { db, tableNameFromEnv } from "./client.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { newId } from "./ids.ts";
-import type { Item } from "./items.ts";
+import { hydrate, type Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import { groupsIn } from "./scope.ts";
 import type { WritePlan } from "./write.ts";
@@ -115,7 +115,7 @@ export async function uncheckedLoans(scope: string, asOf: string, limit: number,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    for (const loan of page.Items ?? []) {
+    for (const loan of await hydrate(page.Items ?? [])) {
       if (loan.type !== "LOAN" || !loan.disbursedOn || !["ACTIVE", "OVERDUE", "FROZEN"].includes(loan.status as string))
         continue;
       const checked = loan.checkedOn && !isAfter(loan.checkedOn as string, asOf);

@@ -1,4 +1,4 @@
-import { GetCommand, type NativeAttributeValue, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, type NativeAttributeValue, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "./client.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { ItemKey } from "./keys.ts";
@@ -53,4 +53,31 @@ export async function queryPage(options: {
     }),
   );
   return { items: result.Items ?? [], nextCursor: encodeCursor(result.LastEvaluatedKey, bound) };
+}
+
+/**
+ * Whole items for keys found in a keys-only index, in the order given. Indexes project keys only so
+ * that the nightly rewrite of a loan costs one table write, not one per index; a page of keys is then
+ * read back with BatchGetItem (100 keys a call, unprocessed keys retried).
+ */
+export async function hydrate(indexItems: Item[], options: { consistent?: boolean } = {}): Promise<Item[]> {
+  const table = tableNameFromEnv();
+  const found = new Map<string, Item>();
+  const keyOf = (i: Item) => `${i.PK as string}\u0000${i.SK as string}`;
+  for (let start = 0; start < indexItems.length; start += 100) {
+    let pending: Record<string, unknown>[] = indexItems.slice(start, start + 100).map((i) => ({ PK: i.PK, SK: i.SK }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 2000)));
+      if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+      const result = await db().send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: pending, ConsistentRead: options.consistent ?? false } },
+        }),
+      );
+      for (const item of result.Responses?.[table] ?? []) found.set(keyOf(item), item);
+      pending = (result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+    }
+  }
+  // An item deleted between the index read and this one is simply absent.
+  return indexItems.map((i) => found.get(keyOf(i))).filter((i): i is Item => i !== undefined);
 }

@@ -1,6 +1,6 @@
 import { monthOf } from "../domain/dates.ts";
 import { communeMonthPartition, groupMonthKey } from "./aggregates.ts";
-import type { Item } from "./items.ts";
+import { hydrate, type Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import { loanFromItem } from "./loans.ts";
 import { queryAll } from "./reconciliation.ts";
@@ -88,8 +88,9 @@ export async function portfolio(scope: string, asOf: string) {
     const groupId = scope.split("/")[3]!;
     const members = new Set<string>();
     for await (const page of queryAll({ index: "GSI2", partition: keys.groupBook(groupId) })) {
-      itemsRead += page.items.length;
-      for (const item of page.items) {
+      const items = await hydrate(page.items);
+      itemsRead += items.length;
+      for (const item of items) {
         if (item.type !== "LOAN") continue;
         const loan = loanFromItem(item);
         if (!["ACTIVE", "OVERDUE", "FROZEN"].includes(loan.status)) continue;

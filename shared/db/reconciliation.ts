@@ -4,7 +4,7 @@ import { classifiedOverdueVnd } from "../domain/loan-state.ts";
 import { payableInterestOn } from "../domain/payment.ts";
 import { problems } from "../http/problem.ts";
 import { db, tableNameFromEnv } from "./client.ts";
-import type { Item } from "./items.ts";
+import { hydrate, type Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import { loanFromItem } from "./loans.ts";
 import { loadProgram } from "./programs.ts";
@@ -83,8 +83,9 @@ export async function reconcileGroup(groupId: string, asOf: string) {
   const lastPayment = new Map<string, { on: string; interestVnd: number; principalVnd: number }>();
   let itemsRead = members.size;
   for await (const page of queryAll({ index: "GSI2", partition: keys.groupBook(groupId) })) {
-    itemsRead += page.items.length;
-    for (const item of page.items) {
+    const items = await hydrate(page.items);
+    itemsRead += items.length;
+    for (const item of items) {
       const memberId = item.memberId as string;
       if (item.type === "SAVINGS") {
         savings.set(memberId, item.balanceVnd as number);

@@ -25,6 +25,32 @@ export type TableDefinition = {
   billingMode: "PAY_PER_REQUEST";
 };
 
+/** What list reads need from GSI1; none of it changes when money moves. */
+const GSI1_ATTRIBUTES = [
+  "type",
+  "path",
+  "level",
+  "code",
+  "name",
+  "groupId",
+  "memberId",
+  "scope",
+  "fullName",
+  "nationalId",
+  "phone",
+  "householdCategory",
+  "smsOptOut",
+  "createdAt",
+  "program",
+  "loanId",
+  "receiptId",
+  "transactionId",
+  "paidOn",
+  "interestVnd",
+  "principalVnd",
+  "totalVnd",
+];
+
 export const TABLE: TableDefinition = {
   baseName: "policy-credit",
   partitionKey: { name: "PK", type: "S" },
@@ -34,21 +60,23 @@ export const TABLE: TableDefinition = {
       indexName: "GSI1",
       partitionKey: { name: "GSI1PK", type: "S" },
       sortKey: { name: "GSI1SK", type: "S" },
-      projection: "ALL",
-      purpose: "children of a parent: groups of a commune, members of a group, loans of a member",
+      // Only attributes that never change after a loan is written: a posting or a nightly accrual then
+      // rewrites no index copy. Lists of org nodes, groups, members, receipts and programs read from here.
+      projection: { include: GSI1_ATTRIBUTES },
+      purpose: "children of a parent: groups of a commune, members of a group, loans and receipts of a member",
     },
     {
       indexName: "GSI2",
       partitionKey: { name: "GSI2PK", type: "S" },
       sortKey: { name: "GSI2SK", type: "S" },
-      projection: "ALL",
-      purpose: "a group's book: every loan and savings account of its members in one query (reconciliation)",
+      projection: "KEYS_ONLY",
+      purpose: "a group's book: the keys of every loan and savings account of its members (reconciliation)",
     },
     {
       indexName: "GSI3",
       partitionKey: { name: "GSI3PK", type: "S" },
       sortKey: { name: "GSI3SK", type: "S" },
-      projection: "ALL",
+      projection: "KEYS_ONLY",
       purpose: "sparse job shards: only loans that accrue or can fall due carry these keys",
     },
   ],

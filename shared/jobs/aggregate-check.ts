@@ -1,5 +1,6 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
+import { hydrate } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
 import { shardCount } from "../db/loans.ts";
 import { communeParts } from "../db/org.ts";
@@ -27,12 +28,10 @@ export async function checkAggregates() {
           IndexName: "GSI3",
           KeyConditionExpression: "GSI3PK = :s",
           ExpressionAttributeValues: { ":s": keys.jobShard(shard) },
-          ProjectionExpression: "communePath, programCode, outstandingPrincipalVnd, overduePrincipalVnd, #st",
-          ExpressionAttributeNames: { "#st": "status" },
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      for (const loan of page.Items ?? []) {
+      for (const loan of await hydrate(page.Items ?? [])) {
         loans++;
         const key = `${loan.communePath}#${loan.programCode}`;
         const f = fromLoans.get(key) ?? fromLoans.set(key, zero()).get(key)!;

@@ -1,6 +1,6 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
-import type { Item } from "../db/items.ts";
+import { hydrate, type Item } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
 import type { TransactItem } from "../db/write.ts";
 import { logger } from "../log/logger.ts";
@@ -67,7 +67,10 @@ export async function runShard(
     );
     const work = startPage();
     const pageTotals = { ...EMPTY_TOTALS, pages: 1 };
-    await mapLimited(page.Items ?? [], concurrency, async (loan) => {
+    // The shard index holds keys only; one BatchGetItem reads the page's loans (stale copies are
+    // caught by each loan's conditional write and re-read there).
+    const loans = await hydrate(page.Items ?? []);
+    await mapLimited(loans, concurrency, async (loan) => {
       pageTotals.seen++;
       try {
         const outcome = await work.perLoan(loan);

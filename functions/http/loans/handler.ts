@@ -1,5 +1,5 @@
 import { readQuota } from "../../../shared/db/credit-plans.ts";
-import { getItem, type Item, queryPage } from "../../../shared/db/items.ts";
+import { getItem, hydrate, type Item, queryPage } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
 import { planApplication, planApproval, planDisbursement } from "../../../shared/db/loan-lifecycle.ts";
 import { loanFromItem, loanViewFromItem, programFrom } from "../../../shared/db/loans.ts";
@@ -223,9 +223,10 @@ const listMemberLoans = implement(c.listMemberLoans, async ({ params, query, cal
   const member = await getItem(keys.member(params.memberId));
   requireOwnMemberOrScope(caller, params.memberId, member?.scope as string | undefined, `Member ${params.memberId}`);
   const page = await queryPage({ index: "GSI1", partition: keys.memberLoans(params.memberId), ...pageOf(query) });
+  const loanItems = await hydrate(page.items);
   const today = businessDateInVietnam();
   const items = await Promise.all(
-    page.items.map(async (item) =>
+    loanItems.map(async (item) =>
       loanViewFromItem(
         item,
         programFrom(item.programCode as string, await programOf(item.programCode as string)),
@@ -264,7 +265,7 @@ const memberSummary = implement(c.memberSummary, async ({ params, caller }) => {
   ]);
   const loans = [];
   let next: { loanId: string; date: string; principalVnd: number; interestVnd: number; totalVnd: number } | null = null;
-  for (const item of loanItems.items) {
+  for (const item of await hydrate(loanItems.items)) {
     const program = await loadProgram(item.programCode as string);
     const view = loanViewFromItem(item, program, today);
     loans.push(view);
