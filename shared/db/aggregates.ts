@@ -28,10 +28,13 @@ export const groupMonthKey = (groupId: string, month: string, programCode: strin
 
 /** Month flows live in their own partition per district and month, so a month's report reads only it. */
 export const communeMonthPartition = (districtPath: string, month: string) => `AGGM#${districtPath}#${month}`;
-export const communeMonthKey = (communePath: string, programCode: string, month: string, org: string) => {
+export const communeMonthKey = (communePath: string, programCode: string, month: string) => {
   const { districtPath, communeCode } = communeParts(communePath);
-  return { PK: communeMonthPartition(districtPath, month), SK: `${communeCode}#${programCode}#${org}` };
+  return { PK: communeMonthPartition(districtPath, month), SK: `${communeCode}#${programCode}` };
 };
+
+/** Interest collected through one mass organisation's groups: an attribute of the month item, for fee statements. */
+export const orgInterestAttribute = (org: string) => `interestCollectedVnd_${org}`;
 
 function addUpdate(
   key: { PK: string; SK: string },
@@ -77,12 +80,11 @@ export function aggregateWrites(
   ];
   if (flows) {
     writes.push(
-      addUpdate(communeMonthKey(communePath, programCode, flows.month, org), flows.delta, {
-        ...base,
-        type: "AGG_MONTH",
-        month: flows.month,
-        entrustedOrg: org,
-      }),
+      addUpdate(
+        communeMonthKey(communePath, programCode, flows.month),
+        { ...flows.delta, [orgInterestAttribute(org)]: flows.delta.interestCollectedVnd },
+        { ...base, type: "AGG_MONTH", month: flows.month },
+      ),
       addUpdate(groupMonthKey(loanItem.groupId as string, flows.month, programCode), flows.delta, {
         type: "GROUP_MONTH",
         groupId: loanItem.groupId,

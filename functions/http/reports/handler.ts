@@ -1,5 +1,6 @@
-import { communeMonthPartition } from "../../../shared/db/aggregates.ts";
+import { communeMonthPartition, orgInterestAttribute } from "../../../shared/db/aggregates.ts";
 import { feeOf, rateFor, readFeeRates } from "../../../shared/db/fees.ts";
+import { ENTRUSTED_ORGS } from "../../../shared/db/org.ts";
 import { levelOf, portfolio as portfolioOf, scopeDistricts } from "../../../shared/db/portfolio.ts";
 import { queryAll } from "../../../shared/db/reconciliation.ts";
 import { type Caller, requireVisible } from "../../../shared/http/auth.ts";
@@ -39,10 +40,13 @@ const entrustment = implement(c.entrustment, async ({ query, caller }) => {
     })) {
       itemsRead += page.items.length;
       for (const item of page.items) {
-        const org = item.entrustedOrg as string;
-        const byProgram = interest.get(org) ?? interest.set(org, new Map()).get(org)!;
         const code = item.programCode as string;
-        byProgram.set(code, (byProgram.get(code) ?? 0) + ((item.interestCollectedVnd as number) ?? 0));
+        for (const org of ENTRUSTED_ORGS) {
+          const collected = item[orgInterestAttribute(org)] as number | undefined;
+          if (collected === undefined) continue;
+          const byProgram = interest.get(org) ?? interest.set(org, new Map()).get(org)!;
+          byProgram.set(code, (byProgram.get(code) ?? 0) + collected);
+        }
       }
     }
   }
