@@ -1,14 +1,14 @@
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { db, tableNameFromEnv } from "./client.ts";
-import type { Item } from "./items.ts";
-
 /**
  * Commission to group leaders (on interest they collect) and the entrustment fee to mass
  * organisations: no public figures exist, so both are settings, effective from the first day of a
  * month, overall or per program. A statement month uses the rate in force on its first day.
  */
-export const FEE_KINDS = ["COMMISSION", "ENTRUSTMENT_FEE"] as const;
-export type FeeKind = (typeof FEE_KINDS)[number];
+import type { FeeKind } from "../http/enums.ts";
+import { db, tableNameFromEnv } from "./client.ts";
+import type { Item } from "./items.ts";
+
+export { FEE_KINDS, type FeeKind } from "../http/enums.ts";
 
 export const FEES_PARTITION = "SETTING#FEES";
 export const feeRateKey = (kind: FeeKind, effectiveFrom: string, programCode: string | null) => ({

@@ -6,9 +6,9 @@ import type { TransactItem } from "./write.ts";
 
 /** The org tree: province / district / commune, then groups and their members. */
 
-export const ENTRUSTED_ORGS = ["WOMEN_UNION", "FARMERS_ASSOCIATION", "VETERANS_ASSOCIATION", "YOUTH_UNION"] as const;
-export type EntrustedOrg = (typeof ENTRUSTED_ORGS)[number];
-export const HOUSEHOLD_CATEGORIES = ["POOR", "NEAR_POOR", "ESCAPED_POVERTY", "POLICY_BENEFICIARY", "OTHER"] as const;
+import type { EntrustedOrg, HOUSEHOLD_CATEGORIES } from "../http/enums.ts";
+
+export { ENTRUSTED_ORGS, type EntrustedOrg, HOUSEHOLD_CATEGORIES } from "../http/enums.ts";
 export const MAX_GROUP_MEMBERS = 60;
 
 export const communeCodeKey = (code: string): ItemKey => ({ PK: `COMMUNECODE#${code}`, SK: "CODE" });

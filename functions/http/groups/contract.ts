@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { ENTRUSTED_ORGS, HOUSEHOLD_CATEGORIES } from "../../../shared/db/org.ts";
+import { ENTRUSTED_ORGS, HOUSEHOLD_CATEGORIES } from "../../../shared/http/enums.ts";
 import { defineContract } from "../../../shared/http/route.ts";
 import { code, id, listQuery, listResponse, text } from "../../../shared/http/schemas.ts";
 

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { FEE_KINDS } from "../../../shared/db/fees.ts";
+import { FEE_KINDS } from "../../../shared/http/enums.ts";
 import { defineContract } from "../../../shared/http/route.ts";
 import { businessDate, programCode } from "../../../shared/http/schemas.ts";
 
