@@ -36,6 +36,7 @@ export class Alarms extends Construct {
   readonly jobFailed: cloudwatch.Alarm;
   readonly jobLoanFailed: cloudwatch.Alarm[];
   readonly accrualLate: cloudwatch.Alarm;
+  readonly aggregateDrift: cloudwatch.Alarm;
   readonly functionErrors: cloudwatch.Alarm[];
   readonly all: cloudwatch.Alarm[] = [];
   private readonly prefix: string;
@@ -153,8 +154,19 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
     });
 
+    this.aggregateDrift = this.alarm("AggregateDrift", {
+      alarmName: `${this.prefix}-aggregate-drift`,
+      alarmDescription:
+        "A portfolio aggregate differs from a recomputation from its loans. The aggregate check's log names the " +
+        "commune, program and both figures.",
+      metric: jobs.aggregateDriftMetric({ period: FIVE_MINUTES }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+
     // The watchdog too: if it breaks, AccrualLate can never fire.
-    this.functionErrors = [jobs.dispatcher, jobs.worker, jobs.watchdog].map((fn) =>
+    this.functionErrors = [jobs.dispatcher, jobs.worker, jobs.watchdog, jobs.aggregateCheck].map((fn) =>
       this.alarm(`Errors-${fn.node.id}`, {
         alarmName: `${fn.functionName}-errors`,
         alarmDescription: `${fn.functionName} failed an invocation (crash or timeout). Check its log group.`,

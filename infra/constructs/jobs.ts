@@ -7,7 +7,7 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import { LambdaInvoke, type ScheduleTargetBaseProps } from "aws-cdk-lib/aws-scheduler-targets";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import type { JobFunctionDef } from "../../shared/jobs/functions.ts";
+import { AGGREGATE_CHECK_AT, type JobFunctionDef } from "../../shared/jobs/functions.ts";
 import type { JobName } from "../../shared/jobs/types.ts";
 import type { StageSettings } from "../settings.ts";
 import { acknowledgeRuntime, METRICS_NAMESPACE, PolicyCreditFunction, type TableAccess } from "./functions.ts";
@@ -54,6 +54,7 @@ export class Jobs extends Construct {
   readonly dispatcher: PolicyCreditFunction;
   readonly worker: PolicyCreditFunction;
   readonly watchdog: PolicyCreditFunction;
+  readonly aggregateCheck: PolicyCreditFunction;
   readonly shardQueue: sqs.Queue;
   /** Shards that failed SHARD_MAX_RECEIVE_COUNT times. */
   readonly shardDeadLetters: sqs.Queue;
@@ -150,6 +151,12 @@ export class Jobs extends Construct {
       ...scheduledRun,
     });
 
+    this.aggregateCheck = new PolicyCreditFunction(this, defs.aggregateCheck.name, {
+      ...common,
+      ...fromDef(defs.aggregateCheck),
+      ...scheduledRun,
+    });
+
     acknowledgeRuntime(this);
 
     this.scheduleGroup = new scheduler.ScheduleGroup(this, "Schedules", {
@@ -191,6 +198,14 @@ export class Jobs extends Construct {
         target(this.watchdog.function, { watch: "accrue-interest" }),
       ),
     );
+    this.schedules.push(
+      this.schedule(
+        "check-aggregates",
+        AGGREGATE_CHECK_AT,
+        "Recompute portfolio balances from the loans and flag any drift",
+        target(this.aggregateCheck.function, { check: "aggregates" }),
+      ),
+    );
   }
 
   private schedule(
@@ -225,6 +240,10 @@ export class Jobs extends Construct {
 
   watchdogMetric(metricName: WatchdogMetric, options: cloudwatch.MetricOptions = {}) {
     return emfMetric(metricName, { service: this.watchdog.serviceName }, options);
+  }
+
+  aggregateDriftMetric(options: cloudwatch.MetricOptions = {}) {
+    return emfMetric("AggregateDrift", { service: this.aggregateCheck.serviceName }, options);
   }
 }
 
@@ -294,7 +313,12 @@ function byRole(functions: readonly JobFunctionDef[]) {
     if (matches.length !== 1) throw new Error(`job functions must list "${name}" exactly once`);
     return matches[0]!;
   };
-  return { dispatcher: find("job-dispatcher"), worker: find("job-worker"), watchdog: find("job-watchdog") };
+  return {
+    dispatcher: find("job-dispatcher"),
+    worker: find("job-worker"),
+    watchdog: find("job-watchdog"),
+    aggregateCheck: find("job-aggregate-check"),
+  };
 }
 
 function minutesOf(at: LocalTime): number {

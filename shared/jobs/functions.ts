@@ -6,7 +6,7 @@ import { JOB_NAMES, type JobName } from "./types.ts";
  * this list; `npm start` runs the same jobs at the same local times.
  */
 export type JobFunctionDef = {
-  name: "job-dispatcher" | "job-worker" | "job-watchdog";
+  name: "job-dispatcher" | "job-worker" | "job-watchdog" | "job-aggregate-check";
   entry: string;
   tableActions: TableAction[];
   memoryMb: number;
@@ -41,7 +41,17 @@ export const JOB_FUNCTIONS: JobFunctionDef[] = [
     memoryMb: 256,
     timeoutSeconds: 30,
   },
+  {
+    name: "job-aggregate-check",
+    entry: "functions/jobs/aggregate-check.ts",
+    tableActions: ["dynamodb:Query", "dynamodb:BatchGetItem"],
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+  },
 ];
+
+/** The nightly cross-check of portfolio aggregates against the loans, after the overdue transfer. */
+export const AGGREGATE_CHECK_AT = { hour: 2, minute: 0 };
 
 export const JOB_SCHEDULES: { job: JobName; hour: number; minute: number; description: string }[] = [
   { job: "accrue-interest", hour: 0, minute: 15, description: "Accrue interest for the business date that just ended" },

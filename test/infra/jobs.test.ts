@@ -85,9 +85,10 @@ describe("jobs", () => {
       expect(target["DeadLetterConfig"]).toEqual({ Arn: getAtt(queueId(dev, "policy-credit-dev-job-runs-dlq")) });
     });
 
-    it("assume a role that may invoke the two scheduled functions and write their dead letters, nothing else", () => {
+    it("assume a role that may invoke the three scheduled functions and write their dead letters, nothing else", () => {
       const schedules = Object.values(resources(dev.template, "AWS::Scheduler::Schedule"));
-      expect(schedules).toHaveLength(JOB_SCHEDULES.length + 1);
+      // The job schedules, the accrual watchdog and the aggregate check.
+      expect(schedules).toHaveLength(JOB_SCHEDULES.length + 2);
       const roleId = only([
         ...new Set(
           schedules.map(
@@ -112,10 +113,11 @@ describe("jobs", () => {
         expect.arrayContaining([
           ["lambda:InvokeFunction", getAtt(fnId(dev, "policy-credit-dev-job-dispatcher"))],
           ["lambda:InvokeFunction", getAtt(fnId(dev, "policy-credit-dev-job-watchdog"))],
+          ["lambda:InvokeFunction", getAtt(fnId(dev, "policy-credit-dev-job-aggregate-check"))],
           ["sqs:SendMessage", getAtt(queueId(dev, "policy-credit-dev-job-runs-dlq"))],
         ]),
       );
-      expect(granted).toHaveLength(3);
+      expect(granted).toHaveLength(4);
     });
 
     it("keep a failed run's event once Lambda's own retries are spent", () => {

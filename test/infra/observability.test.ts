@@ -91,9 +91,11 @@ describe("alarms and dashboard", () => {
             "job-failed",
             ...JOB_NAMES.map((job) => `job-loan-failed-${job}`),
             "accrual-late",
+            "aggregate-drift",
             "job-dispatcher-errors",
             "job-worker-errors",
             "job-watchdog-errors",
+            "job-aggregate-check-errors",
           ]
             .map((name) => `policy-credit-${stage}-${name}`)
             .sort(),
@@ -182,7 +184,7 @@ describe("alarms and dashboard", () => {
     });
 
     it("page when a job function itself fails", () => {
-      for (const name of ["job-dispatcher", "job-worker", "job-watchdog"]) {
+      for (const name of ["job-dispatcher", "job-worker", "job-watchdog", "job-aggregate-check"]) {
         const a = alarm(dev, `policy-credit-dev-${name}-errors`);
         const fn = idOf(dev.template, "AWS::Lambda::Function", "FunctionName", `policy-credit-dev-${name}`);
         expect(a.Properties, name).toMatchObject({
