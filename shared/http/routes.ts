@@ -72,6 +72,7 @@ export const ROUTES: RouteDef[] = [
   { method: "POST", path: "/v1/members", function: "groups" },
   { method: "GET", path: "/v1/members/{memberId}", function: "groups" },
   { method: "GET", path: "/v1/groups/{groupId}/members", function: "groups" },
+  { method: "PUT", path: "/v1/members/{memberId}/sms-preference", function: "groups" },
   { method: "POST", path: "/v1/members/{memberId}/savings/deposits", function: "savings" },
   { method: "POST", path: "/v1/members/{memberId}/savings/withdrawals", function: "savings" },
   { method: "GET", path: "/v1/members/{memberId}/savings", function: "savings" },

@@ -144,6 +144,8 @@ export function reminderWork(
 ): () => PageWork {
   return () => ({
     perLoan: async (item: Item) => {
+      // A run that reaches 20:00 stops sending; the three-day window lets the next morning's run catch up.
+      if (!withinSendingHours(now())) return "skipped";
       const loan = loanFromItem(item);
       const reminders = remindersFor(loan, await programs(loan.programCode), today);
       if (reminders.length === 0) return "skipped";

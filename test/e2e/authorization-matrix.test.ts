@@ -166,6 +166,17 @@ const MATRIX: Record<string, Row> = {
     target: { scope: GROUP },
     request: async () => ({ method: "GET", path: "/v1/groups/G-A1/members" }),
   },
+  "PUT /v1/members/{memberId}/sms-preference": {
+    roles: [...OFFICERS, "ORG_OFFICER", "GROUP_LEADER", "BORROWER"],
+    ok: 200,
+    target: IN_GROUP,
+    leaderOwnGroupOnly: true,
+    request: async ({ world }) => ({
+      method: "PUT",
+      path: `/v1/members/${world.a1.memberId}/sms-preference`,
+      body: { smsOptOut: false },
+    }),
+  },
   "POST /v1/members/{memberId}/savings/deposits": {
     roles: [...OFFICERS, "GROUP_LEADER"],
     ok: 201,

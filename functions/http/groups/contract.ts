@@ -144,3 +144,15 @@ export const listMembers = defineContract({
   query: listQuery,
   responses: { 200: { description: "A page of members", schema: listResponse(memberOut) } },
 });
+
+export const setSmsPreference = defineContract({
+  method: "PUT",
+  path: "/v1/members/{memberId}/sms-preference",
+  operationId: "setMemberSmsPreference",
+  summary: "Opt a member out of (or back into) SMS reminders; borrowers may set their own",
+  tags: ["members"],
+  roles: ["ADMIN", "BANK_OFFICER", "ORG_OFFICER", "GROUP_LEADER", "BORROWER"],
+  params: z.strictObject({ memberId: id }),
+  body: z.strictObject({ smsOptOut: z.boolean() }),
+  responses: { 200: { description: "Updated", schema: memberOut } },
+});

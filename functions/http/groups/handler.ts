@@ -15,7 +15,7 @@ import {
   putIfAbsent,
 } from "../../../shared/db/org.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
-import { requireRole, requireVisible } from "../../../shared/http/auth.ts";
+import { requireOwnMemberOrScope, requireRole, requireVisible } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { problems } from "../../../shared/http/problem.ts";
 import { implement } from "../../../shared/http/route.ts";
@@ -195,7 +195,27 @@ const listMembers = implement(c.listMembers, async ({ params, query, caller }) =
   return { status: 200, body: { items: page.items.map(memberView), nextCursor: page.nextCursor } };
 });
 
+const setSmsPreference = implement(c.setSmsPreference, async ({ params, body, caller }) => {
+  const member = await getItem(keys.member(params.memberId), true);
+  requireOwnMemberOrScope(caller, params.memberId, member?.scope as string | undefined, `Member ${params.memberId}`);
+  if (caller.role === "GROUP_LEADER" && caller.scope !== member!.scope) {
+    throw problems.forbidden("Group leaders change their own group's members only.");
+  }
+  const result = await db().send(
+    new UpdateCommand({
+      TableName: tableNameFromEnv(),
+      Key: keys.member(params.memberId),
+      UpdateExpression: "SET smsOptOut = :o, smsOptOutSetAt = :now, smsOptOutSetBy = :by",
+      ConditionExpression: "attribute_exists(PK)",
+      ExpressionAttributeValues: { ":o": body.smsOptOut, ":now": new Date().toISOString(), ":by": caller.sub },
+      ReturnValues: "ALL_NEW",
+    }),
+  );
+  return { status: 200, body: memberView(result.Attributes!) };
+});
+
 export const handler = httpFunction([
+  setSmsPreference,
   createCommune,
   createGroup,
   getGroup,
