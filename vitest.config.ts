@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     environment: "node",
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     include: ["test/**/*.test.ts"],
     // One engine for the whole run; each test file makes its own uniquely named tables on it.
     globalSetup: ["test/support/global-setup.ts"],
