@@ -4,9 +4,9 @@
  * client sends the same request again with the same Idempotency-Key, and the loan ends with exactly one
  * posting, the one the engine would compute.
  */
-import { DynamoDBClient, ThrottlingException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
+import { ThrottlingException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,7 +17,7 @@ import {
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setDocumentClient } from "../../shared/db/client.ts";
-import { testEndpoint } from "../support/index.ts";
+import { faultableDocumentClient, timedOut } from "../support/faults.ts";
 import {
   activeLoan,
   allTransactions,
@@ -37,18 +37,6 @@ import {
   today,
 } from "./fixtures.ts";
 
-function documentClient(): DynamoDBDocumentClient {
-  const raw = new DynamoDBClient({
-    endpoint: testEndpoint(),
-    region: "ap-southeast-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
-  return DynamoDBDocumentClient.from(raw, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-}
-
 function throttled(): Error {
   return new ThrottlingException({ message: "Rate of requests exceeds the allowed throughput.", $metadata: {} });
 }
@@ -61,12 +49,6 @@ function conflict(): Error {
 }
 
 /** What the SDK throws when the socket gives up: the request may or may not have been applied. */
-function timedOut(): Error {
-  const error = new Error("Connection timed out after 3000 ms");
-  error.name = "TimeoutError";
-  return error;
-}
-
 type Fault = {
   name: string;
   /**
@@ -168,8 +150,8 @@ describe("injected faults between the API and the table", () => {
     await createCommune(e2e.api, admin, "MUONG-BANG", "Mường Báng");
     const group = await createGroup(e2e.api, officer, "MUONG-BANG", "Tổ TK&VV Kê Cai 1");
     member = await createMember(e2e.api, officer, group.groupId, "Lò Thị Mai");
-    real = documentClient();
-    faulty = documentClient();
+    real = faultableDocumentClient();
+    faulty = faultableDocumentClient();
     stub = mockClient(faulty);
   });
   afterEach(() => setDocumentClient(undefined));

@@ -3,9 +3,9 @@
  * and nothing more is posted behind its back; sending the same batch again posts what was left, and
  * every collection ends up on the books exactly once.
  */
-import { DynamoDBClient, InternalServerError } from "@aws-sdk/client-dynamodb";
+import { InternalServerError } from "@aws-sdk/client-dynamodb";
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -17,7 +17,7 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { setDocumentClient } from "../../shared/db/client.ts";
 import { addDays, addMonthsClamped } from "../../shared/domain/index.ts";
-import { testEndpoint } from "../support/index.ts";
+import { faultableDocumentClient, timedOut } from "../support/faults.ts";
 import {
   allTransactions,
   collectedAt,
@@ -50,27 +50,8 @@ const POOR_20M: LoanPlan = { programCode: "POOR", principalVnd: 20_000_000, term
 /** The write that fails: well inside the batch, after some entries are already on the books. */
 const FAILING_WRITE = 12;
 
-function documentClient(): DynamoDBDocumentClient {
-  const raw = new DynamoDBClient({
-    endpoint: testEndpoint(),
-    region: "ap-southeast-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
-  return DynamoDBDocumentClient.from(raw, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-}
-
 function storeFailed(): Error {
   return new InternalServerError({ message: "Internal server error", $metadata: {} });
-}
-
-/** The SDK gives up waiting: the write may or may not have been applied. */
-function timedOut(): Error {
-  const error = new Error("Connection timed out after 3000 ms");
-  error.name = "TimeoutError";
-  return error;
 }
 
 const FAULTS = [
@@ -107,8 +88,8 @@ describe("a sync interrupted part-way through", () => {
     await createCommune(admin, "SIN-CHAI", "Sín Chải");
     group = await createGroup(officer, "SIN-CHAI", "Tổ TK&VV Sín Chải 2");
     leader = await userOf(wf.api, "GROUP_LEADER", group.scope);
-    real = documentClient();
-    faulty = documentClient();
+    real = faultableDocumentClient();
+    faulty = faultableDocumentClient();
     stub = mockClient(faulty);
   });
   afterEach(() => setDocumentClient(undefined));
