@@ -90,7 +90,7 @@ Try:
   curl -s -H "Authorization: Bearer $(npm run -s token -- --role BANK_OFFICER --scope ${scopes.BANK_OFFICER})" ${publicUrl}/v1/groups/${DEMO.groups[0].groupId}/members
   open ${publicUrl}/docs
 
-Jobs run on the local clock (Vietnam time): ${LOCAL_SCHEDULE.map((e) => `${e.job} ${String(e.hour).padStart(2, "0")}:${String(e.minute).padStart(2, "0")}`).join(", ")}
+Jobs run on the local clock (Vietnam time): ${LOCAL_SCHEDULE.map((e) => `${e.name} ${String(e.hour).padStart(2, "0")}:${String(e.minute).padStart(2, "0")}`).join(", ")}
 Run one now: npm run job -- accrue-interest --business-date <YYYY-MM-DD>   (SMS go to .data/sms-outbox.jsonl)
 
 Mint more: npm run token -- --role GROUP_LEADER --scope ${groupScope}

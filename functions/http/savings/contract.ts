@@ -17,31 +17,33 @@ const movementOut = z.object({
   balanceVnd: z.int(),
 });
 
-export const deposit = defineContract({
-  method: "POST",
-  path: "/v1/members/{memberId}/savings/deposits",
-  operationId: "depositSavings",
-  summary: "Record a savings deposit (at least VND 5,000)",
-  tags: ["savings"],
-  roles: ["ADMIN", "BANK_OFFICER", "GROUP_LEADER"],
-  params,
-  body: movementBody,
-  responses: { 201: { description: "Recorded", schema: movementOut } },
-  problems: [422],
-});
+/** Deposits and withdrawals differ only in direction, so they share one shape. */
+function movementContract(path: string, operationId: string, summary: string) {
+  return defineContract({
+    method: "POST",
+    path,
+    operationId,
+    summary,
+    tags: ["savings"],
+    roles: ["ADMIN", "BANK_OFFICER", "GROUP_LEADER"],
+    params,
+    body: movementBody,
+    responses: { 201: { description: "Recorded", schema: movementOut } },
+    problems: [422],
+  });
+}
 
-export const withdraw = defineContract({
-  method: "POST",
-  path: "/v1/members/{memberId}/savings/withdrawals",
-  operationId: "withdrawSavings",
-  summary: "Record a savings withdrawal; never below zero",
-  tags: ["savings"],
-  roles: ["ADMIN", "BANK_OFFICER", "GROUP_LEADER"],
-  params,
-  body: movementBody,
-  responses: { 201: { description: "Recorded", schema: movementOut } },
-  problems: [422],
-});
+export const deposit = movementContract(
+  "/v1/members/{memberId}/savings/deposits",
+  "depositSavings",
+  "Record a savings deposit (at least VND 5,000)",
+);
+
+export const withdraw = movementContract(
+  "/v1/members/{memberId}/savings/withdrawals",
+  "withdrawSavings",
+  "Record a savings withdrawal; never below zero",
+);
 
 export const getSavings = defineContract({
   method: "GET",

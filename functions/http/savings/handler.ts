@@ -68,6 +68,6 @@ const getSavings = implement(c.getSavings, async ({ params, query, caller }) => 
 
 export const handler = httpFunction([
   implement(c.deposit, movement("DEPOSIT")),
-  implement(c.withdraw, movement("WITHDRAWAL") as never),
+  implement(c.withdraw, movement("WITHDRAWAL")),
   getSavings,
 ]);
