@@ -13,7 +13,3 @@ export function vietnamClock(now: Date = new Date()): { hour: number; minute: nu
   const local = new Date(now.getTime() + VIETNAM_OFFSET_MS);
   return { hour: local.getUTCHours(), minute: local.getUTCMinutes() };
 }
-
-export function nowIso(now: Date = new Date()): string {
-  return now.toISOString();
-}

@@ -5,15 +5,6 @@ import type { ItemKey } from "./keys.ts";
 
 export type Item = Record<string, NativeAttributeValue>;
 
-const KEY_ATTRIBUTES = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK", "version", "expiresAt"];
-
-/** Strips table mechanics (keys, index keys, version) from an item before it leaves the API. */
-export function publicFields<T extends Item>(item: T, drop: string[] = []): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRIBUTES.includes(k) && !drop.includes(k)) out[k] = v;
-  return out;
-}
-
 export async function getItem(key: ItemKey, consistent = false): Promise<Item | undefined> {
   const result = await db().send(
     new GetCommand({ TableName: tableNameFromEnv(), Key: key, ConsistentRead: consistent }),
@@ -80,4 +71,28 @@ export async function hydrate(indexItems: Item[], options: { consistent?: boolea
   }
   // An item deleted between the index read and this one is simply absent.
   return indexItems.map((i) => found.get(keyOf(i))).filter((i): i is Item => i !== undefined);
+}
+
+/** Every item of a partition (or index partition), page by page; for partitions bounded by design. */
+export async function* queryAll(options: { index?: "GSI1" | "GSI2"; partition: string; skPrefix?: string }) {
+  const pk = options.index ? `${options.index}PK` : "PK";
+  const sk = options.index ? `${options.index}SK` : "SK";
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db().send(
+      new QueryCommand({
+        TableName: tableNameFromEnv(),
+        ...(options.index ? { IndexName: options.index } : {}),
+        KeyConditionExpression: options.skPrefix ? "#pk = :pk AND begins_with(#sk, :p)" : "#pk = :pk",
+        ExpressionAttributeNames: { "#pk": pk, ...(options.skPrefix ? { "#sk": sk } : {}) },
+        ExpressionAttributeValues: {
+          ":pk": options.partition,
+          ...(options.skPrefix ? { ":p": options.skPrefix } : {}),
+        },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    yield { items: page.Items ?? [] };
+    start = page.LastEvaluatedKey;
+  } while (start);
 }

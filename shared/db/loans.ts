@@ -1,4 +1,4 @@
-import { addDays, isAfter } from "../domain/dates.ts";
+import { isAfter } from "../domain/dates.ts";
 import { UnknownProgram } from "../domain/errors.ts";
 import type { Loan } from "../domain/loan-state.ts";
 import { decodeUnits, encodeUnits } from "../domain/money.ts";
@@ -124,8 +124,4 @@ export function loanViewFromItem(item: Item, program: Program, today: string) {
     principalInstallmentMonths: loan.installmentPeriodMonths,
     createdAt: item.createdAt as string,
   };
-}
-
-export function dayBefore(date: string): string {
-  return addDays(date, -1);
 }

@@ -1,9 +1,8 @@
 import { monthOf } from "../domain/dates.ts";
 import { communeMonthPartition, groupMonthKey } from "./aggregates.ts";
-import { hydrate, type Item } from "./items.ts";
+import { hydrate, type Item, queryAll } from "./items.ts";
 import { keys } from "./keys.ts";
 import { loanFromItem } from "./loans.ts";
-import { queryAll } from "./reconciliation.ts";
 
 export type ProgramLine = {
   programCode: string;

@@ -22,7 +22,3 @@ export async function programItem(code: string): Promise<Item | undefined> {
 export async function loadProgram(code: string): Promise<Program> {
   return programFrom(code, await programItem(code));
 }
-
-export function forgetPrograms() {
-  cache.clear();
-}

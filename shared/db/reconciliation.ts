@@ -1,37 +1,11 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { addDays, isBefore } from "../domain/dates.ts";
 import { classifiedOverdueVnd } from "../domain/loan-state.ts";
 import { payableInterestOn } from "../domain/payment.ts";
 import { problems } from "../http/problem.ts";
-import { db, tableNameFromEnv } from "./client.ts";
-import { hydrate, type Item } from "./items.ts";
+import { hydrate, type Item, queryAll } from "./items.ts";
 import { keys } from "./keys.ts";
 import { loanFromItem } from "./loans.ts";
 import { loadProgram } from "./programs.ts";
-
-/** Every item of a partition (or index partition), page by page; for partitions bounded by design. */
-export async function* queryAll(options: { index?: "GSI1" | "GSI2"; partition: string; skPrefix?: string }) {
-  const pk = options.index ? `${options.index}PK` : "PK";
-  const sk = options.index ? `${options.index}SK` : "SK";
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db().send(
-      new QueryCommand({
-        TableName: tableNameFromEnv(),
-        ...(options.index ? { IndexName: options.index } : {}),
-        KeyConditionExpression: options.skPrefix ? "#pk = :pk AND begins_with(#sk, :p)" : "#pk = :pk",
-        ExpressionAttributeNames: { "#pk": pk, ...(options.skPrefix ? { "#sk": sk } : {}) },
-        ExpressionAttributeValues: {
-          ":pk": options.partition,
-          ...(options.skPrefix ? { ":p": options.skPrefix } : {}),
-        },
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    yield { items: page.Items ?? [] };
-    start = page.LastEvaluatedKey;
-  } while (start);
-}
 
 const OPEN = new Set(["ACTIVE", "OVERDUE", "FROZEN", "WRITTEN_OFF"]);
 

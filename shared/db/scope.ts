@@ -1,6 +1,6 @@
+import { queryAll } from "./items.ts";
 import { keys } from "./keys.ts";
 import { levelOf } from "./portfolio.ts";
-import { queryAll } from "./reconciliation.ts";
 
 /** Child org nodes (or groups) under a path, in key order. */
 async function children(path: string, prefix: "ORG#" | "GROUP#"): Promise<string[]> {

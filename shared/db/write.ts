@@ -136,15 +136,6 @@ function isRetryable(error: unknown): boolean {
   return false;
 }
 
-/** A guarded update of a versioned item: the optimistic lock every financial item uses. */
-export function versionCondition(expectedVersion: number) {
-  return {
-    ConditionExpression: "#version = :expectedVersion",
-    names: { "#version": "version" },
-    values: { ":expectedVersion": expectedVersion },
-  };
-}
-
 /** The HTTP answer for a write, marking replays as the contract asks. */
 export function writeResult(outcome: WriteOutcome) {
   return {

@@ -89,3 +89,19 @@ export function requireOwnMemberOrScope(
   }
   requireVisible(caller, resourceScope, what);
 }
+
+/** The scope a report asks for, defaulting to the caller's own; one outside the caller's reach is a 404. */
+export function scopeFor(caller: Caller, asked: string | undefined): string {
+  const scope = asked ?? caller.scope;
+  requireVisible(caller, scope, `Scope ${scope}`);
+  return scope;
+}
+
+/** Group leaders act for their own group only: 403 for any other, even one they can see. */
+export function requireOwnGroup(
+  caller: Caller,
+  scope: unknown,
+  detail = "Group leaders act for their own group only.",
+) {
+  if (caller.role === "GROUP_LEADER" && caller.scope !== scope) throw problems.forbidden(detail);
+}

@@ -36,10 +36,8 @@ function pathOf(prefix: string, path: PropertyKey[]): string {
 export function parseOr400<S extends z.ZodMiniType>(schema: S, value: unknown, where: string): z.output<S> {
   const result = z.safeParse(schema, value);
   if (result.success) return result.data;
-  const errors = result.error.issues.slice(0, 20).map((issue) => {
-    const path = pathOf(where, issue.path);
-    if (issue.code === "unrecognized_keys") return { path, message: messageOf(issue) };
-    return { path, message: messageOf(issue) };
-  });
+  const errors = result.error.issues
+    .slice(0, 20)
+    .map((issue) => ({ path: pathOf(where, issue.path), message: messageOf(issue) }));
   throw problems.validation(errors);
 }

@@ -38,6 +38,10 @@ import {
   type TestApi,
 } from "../support/index.ts";
 
+export { expectProblem, expectStatus, newKey, today } from "../e2e/fixtures.ts";
+
+import { expectStatus, newKey, today } from "../e2e/fixtures.ts";
+
 // Request logs are the operators' record; in a suite they only bury the assertion that failed.
 logger.setLogLevel("ERROR");
 
@@ -51,9 +55,6 @@ export async function startWorkflow(label: string): Promise<Workflow> {
 }
 
 /** The business date the server uses: postings after it are refused. */
-export function today(): BusinessDate {
-  return businessDateInVietnam();
-}
 
 export function firstOfMonth(month: string): BusinessDate {
   return `${month}-01`;
@@ -77,10 +78,6 @@ export function collectedAt(date: BusinessDate, hhmm = "09:00"): string {
   return `${new Date(onDate + 7 * 3600_000).toISOString().slice(0, 19)}+07:00`;
 }
 
-export function newKey(): string {
-  return `k-${randomUUID()}`;
-}
-
 /** Someone holding a token: every request of a suite goes through one of these. */
 export type User = {
   token: string;
@@ -101,16 +98,6 @@ export async function userOf(api: TestApi, role: DevRole, scope: string, memberI
 }
 
 /** Fails with the response body in the message, which is what one needs to see when a step breaks. */
-export function expectStatus(answer: HttpAnswer, status: number, what = ""): void {
-  expect(answer.status, `${what} ${answer.text.slice(0, 800)}`).toBe(status);
-}
-
-export function expectProblem(answer: HttpAnswer, status: number, type?: string): void {
-  expectStatus(answer, status);
-  expect(answer.headers.get("content-type")).toBe("application/problem+json");
-  expect(answer.json).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
-  if (type) expect((answer.json as { type: string }).type).toBe(`urn:policy-credit:problem:${type}`);
-}
 
 export async function ok<T = Record<string, unknown>>(
   answer: Promise<HttpAnswer>,

@@ -1,11 +1,11 @@
+import { visibleGroup } from "../../../shared/db/access.ts";
 import { groupMonthKey } from "../../../shared/db/aggregates.ts";
 import { feeOf, rateFor, readFeeRates } from "../../../shared/db/fees.ts";
-import { getItem, type Item } from "../../../shared/db/items.ts";
-import { keys } from "../../../shared/db/keys.ts";
-import { queryAll, reconcileGroup } from "../../../shared/db/reconciliation.ts";
+import { queryAll } from "../../../shared/db/items.ts";
+import { reconcileGroup } from "../../../shared/db/reconciliation.ts";
 import { syncBatch } from "../../../shared/db/sync.ts";
 import { leasedIdempotency, writeResult } from "../../../shared/db/write.ts";
-import { type Caller, requireVisible } from "../../../shared/http/auth.ts";
+import { requireOwnGroup } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { wantsHtml } from "../../../shared/http/html.ts";
 import { problems } from "../../../shared/http/problem.ts";
@@ -15,17 +15,9 @@ import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
 import { reconciliationHtml } from "./reconciliation-html.ts";
 
-async function visibleGroup(caller: Caller, groupId: string): Promise<Item> {
-  const group = await getItem(keys.group(groupId));
-  requireVisible(caller, group?.scope as string | undefined, `Group ${groupId}`);
-  return group!;
-}
-
 const sync = implement(c.syncBatch, async ({ params, body, caller, idempotency }) => {
   const group = await visibleGroup(caller, params.groupId);
-  if (caller.role === "GROUP_LEADER" && caller.scope !== group.scope) {
-    throw problems.forbidden("A group leader syncs only their own group.");
-  }
+  requireOwnGroup(caller, group.scope, "A group leader syncs only their own group.");
   const ids = new Set(body.entries.map((e) => e.clientTxId));
   if (ids.size !== body.entries.length) {
     throw problems.validation([{ path: "body.entries", message: "each clientTxId may appear once per batch" }]);

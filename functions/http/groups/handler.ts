@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { visibleGroup, visibleMember } from "../../../shared/db/access.ts";
 import { db, tableNameFromEnv } from "../../../shared/db/client.ts";
 import { ID_PREFIX, newId } from "../../../shared/db/ids.ts";
 import { getItem, queryPage } from "../../../shared/db/items.ts";
@@ -15,7 +16,7 @@ import {
   putIfAbsent,
 } from "../../../shared/db/org.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
-import { requireOwnMemberOrScope, requireRole, requireVisible } from "../../../shared/http/auth.ts";
+import { requireOwnGroup, requireVisible } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { problems } from "../../../shared/http/problem.ts";
 import { implement } from "../../../shared/http/route.ts";
@@ -81,12 +82,6 @@ const createGroup = implement(c.createGroup, async ({ body, caller, idempotency 
   return writeResult(outcome);
 });
 
-async function visibleGroup(caller: Parameters<typeof requireVisible>[0], groupId: string) {
-  const group = await getItem(keys.group(groupId), true);
-  requireVisible(caller, group?.scope as string | undefined, `Group ${groupId}`);
-  return group!;
-}
-
 const getGroup = implement(c.getGroup, async ({ params, caller }) => ({
   status: 200,
   body: groupView(await visibleGroup(caller, params.groupId)),
@@ -131,9 +126,6 @@ async function updateGroupOrConflict(command: UpdateCommand) {
 }
 
 const createMember = implement(c.createMember, async ({ body, caller, idempotency }) => {
-  const group = await visibleGroup(caller, body.groupId);
-  if (caller.role === "GROUP_LEADER" && caller.scope !== group.scope)
-    throw problems.forbidden("Leaders add members to their own group only.");
   const memberId = newId(ID_PREFIX.member);
   const guard = keys.nationalIdGuard(nationalIdHash(body.nationalId));
   const now = new Date().toISOString();
@@ -141,6 +133,9 @@ const createMember = implement(c.createMember, async ({ body, caller, idempotenc
     idempotency: { sub: caller.sub, ...idempotency! },
     read: [keys.group(body.groupId), guard],
     plan: ([current, taken]) => {
+      // The group is read once, in the write's own consistent read, and checked there.
+      requireVisible(caller, current?.scope as string | undefined, `Group ${body.groupId}`);
+      requireOwnGroup(caller, current!.scope, "Leaders add members to their own group only.");
       if (taken) throw problems.conflict("MEMBER_EXISTS", "A member with this national id is already registered.");
       if ((current!.memberCount as number) >= MAX_GROUP_MEMBERS) {
         throw problems.unprocessable("GROUP_FULL", `A group holds at most ${MAX_GROUP_MEMBERS} members.`);
@@ -150,7 +145,7 @@ const createMember = implement(c.createMember, async ({ body, caller, idempotenc
         type: "MEMBER",
         memberId,
         groupId: body.groupId,
-        scope: group.scope,
+        scope: current!.scope,
         fullName: body.fullName,
         nationalId: body.nationalId,
         phone: body.phone,
@@ -180,27 +175,20 @@ const createMember = implement(c.createMember, async ({ body, caller, idempotenc
   return writeResult(outcome);
 });
 
-const getMember = implement(c.getMember, async ({ params, caller }) => {
-  const member = await getItem(keys.member(params.memberId));
-  if (caller.role === "BORROWER") {
-    if (caller.memberId !== params.memberId || !member) throw problems.notFound(`Member ${params.memberId}`);
-  } else requireVisible(caller, member?.scope as string | undefined, `Member ${params.memberId}`);
-  return { status: 200, body: memberView(member!) };
-});
+const getMember = implement(c.getMember, async ({ params, caller }) => ({
+  status: 200,
+  body: memberView(await visibleMember(caller, params.memberId)),
+}));
 
 const listMembers = implement(c.listMembers, async ({ params, query, caller }) => {
-  requireRole(caller, c.listMembers.roles);
   await visibleGroup(caller, params.groupId);
   const page = await queryPage({ index: "GSI1", partition: keys.groupMembers(params.groupId), ...pageOf(query) });
   return { status: 200, body: { items: page.items.map(memberView), nextCursor: page.nextCursor } };
 });
 
 const setSmsPreference = implement(c.setSmsPreference, async ({ params, body, caller }) => {
-  const member = await getItem(keys.member(params.memberId), true);
-  requireOwnMemberOrScope(caller, params.memberId, member?.scope as string | undefined, `Member ${params.memberId}`);
-  if (caller.role === "GROUP_LEADER" && caller.scope !== member!.scope) {
-    throw problems.forbidden("Group leaders change their own group's members only.");
-  }
+  const member = await visibleMember(caller, params.memberId);
+  requireOwnGroup(caller, member.scope, "Group leaders change their own group's members only.");
   const result = await db().send(
     new UpdateCommand({
       TableName: tableNameFromEnv(),

@@ -1,15 +1,16 @@
+import { visibleLoan } from "../../../shared/db/access.ts";
 import { readQuota } from "../../../shared/db/credit-plans.ts";
 import { getItem, hydrate, type Item, queryPage } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
 import { planApplication, planApproval, planDisbursement } from "../../../shared/db/loan-lifecycle.ts";
 import { loanFromItem, loanViewFromItem, programFrom } from "../../../shared/db/loans.ts";
 import { actorOf, planPayment, planReversal, transactionView } from "../../../shared/db/postings.ts";
-import { loadProgram, programItem as programOf } from "../../../shared/db/programs.ts";
+import { loadProgram } from "../../../shared/db/programs.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
 import { maxDate } from "../../../shared/domain/dates.ts";
 import { classifiedOverdueVnd } from "../../../shared/domain/loan-state.ts";
 import { payableInterestOn } from "../../../shared/domain/payment.ts";
-import { type Caller, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
+import { type Caller, requireOwnGroup, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { wantsHtml } from "../../../shared/http/html.ts";
 import { problems } from "../../../shared/http/problem.ts";
@@ -20,31 +21,13 @@ import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
 import { receiptHtml, receiptView } from "./receipt.ts";
 
-/** A loan the caller may see, else the same 404 a missing id gets. */
-function visibleLoan(caller: Caller, loanId: string, item: Item | undefined): Item {
-  requireOwnMemberOrScope(
-    caller,
-    (item?.memberId as string) ?? "",
-    item?.scope as string | undefined,
-    `Loan ${loanId}`,
-  );
-  if (!item) throw problems.notFound(`Loan ${loanId}`);
-  return item;
-}
-
-/** Leaders collect for their own group only. */
-function requireOwnGroup(caller: Caller, scope: unknown) {
-  if (caller.role === "GROUP_LEADER" && caller.scope !== scope) {
-    throw problems.forbidden("Group leaders post for their own group only.");
-  }
-}
-
 const now = () => new Date().toISOString();
+const OWN_GROUP = "Group leaders post for their own group only.";
 
 const createLoan = implement(c.createLoan, async ({ body, caller, idempotency }) => {
   const member = await getItem(keys.member(body.memberId));
   requireOwnMemberOrScope(caller, body.memberId, member?.scope as string | undefined, `Member ${body.memberId}`);
-  requireOwnGroup(caller, member!.scope);
+  requireOwnGroup(caller, member!.scope, OWN_GROUP);
   const outcome = await idempotentTransaction({
     idempotency: { sub: caller.sub, ...idempotency! },
     read: [keys.group(member!.groupId as string), keys.program(body.programCode)],
@@ -83,10 +66,9 @@ function loanWrite(
     read: [keys.loan(loanId), ...extraRead],
     plan: async ([loan, ...rest]) => {
       const item = visibleLoan(caller, loanId, loan);
-      requireOwnGroup(caller, item.scope);
+      requireOwnGroup(caller, item.scope, OWN_GROUP);
       onExtra?.(rest);
-      const stored = await programOf(item.programCode as string);
-      return plan(item, programFrom(item.programCode as string, stored), businessDateInVietnam());
+      return plan(item, await loadProgram(item.programCode as string), businessDateInVietnam());
     },
   });
 }
@@ -128,8 +110,8 @@ const postPayment = implement(c.postPayment, async ({ params, body, caller, idem
     read: [keys.loan(params.loanId)],
     plan: async ([loan]) => {
       const item = visibleLoan(caller, params.loanId, loan);
-      requireOwnGroup(caller, item.scope);
-      const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
+      requireOwnGroup(caller, item.scope, OWN_GROUP);
+      const program = await loadProgram(item.programCode as string);
       return planPayment(
         item,
         program,
@@ -163,7 +145,7 @@ const reversePosting = implement(c.reversePosting, async ({ params, body, caller
       if (!original) throw problems.notFound(`Transaction ${params.transactionId}`);
       if (guard)
         throw problems.conflict("ALREADY_REVERSED", `Transaction ${params.transactionId} is already reversed.`);
-      const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
+      const program = await loadProgram(item.programCode as string);
       return planReversal(
         item,
         program,
@@ -179,7 +161,7 @@ const reversePosting = implement(c.reversePosting, async ({ params, body, caller
 
 async function readLoan(caller: Caller, loanId: string) {
   const item = visibleLoan(caller, loanId, await getItem(keys.loan(loanId)));
-  const program = programFrom(item.programCode as string, await programOf(item.programCode as string));
+  const program = await loadProgram(item.programCode as string);
   return { item, program };
 }
 
@@ -226,13 +208,7 @@ const listMemberLoans = implement(c.listMemberLoans, async ({ params, query, cal
   const loanItems = await hydrate(page.items);
   const today = businessDateInVietnam();
   const items = await Promise.all(
-    loanItems.map(async (item) =>
-      loanViewFromItem(
-        item,
-        programFrom(item.programCode as string, await programOf(item.programCode as string)),
-        today,
-      ),
-    ),
+    loanItems.map(async (item) => loanViewFromItem(item, await loadProgram(item.programCode as string), today)),
   );
   return { status: 200, body: { items, nextCursor: page.nextCursor } };
 });

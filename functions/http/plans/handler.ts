@@ -1,26 +1,18 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { readVisibleLoan } from "../../../shared/db/access.ts";
 import { checkView, planCheck, uncheckedLoans } from "../../../shared/db/checks.ts";
-import { db, tableNameFromEnv } from "../../../shared/db/client.ts";
 import { figures, planCurrentKey, planPartition, planVersionKey, usageOf } from "../../../shared/db/credit-plans.ts";
-import { getItem, type Item, queryPage } from "../../../shared/db/items.ts";
+import { getItem, type Item, queryAll, queryPage } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
 import { communeCodeKey } from "../../../shared/db/org.ts";
-import { queryAll } from "../../../shared/db/reconciliation.ts";
 import { communesIn } from "../../../shared/db/scope.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
-import { type Caller, requireOwnMemberOrScope, requireVisible } from "../../../shared/http/auth.ts";
+import { type Caller, requireVisible, scopeFor } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { problems } from "../../../shared/http/problem.ts";
 import { implement } from "../../../shared/http/route.ts";
 import { pageOf } from "../../../shared/http/schemas.ts";
 import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
-
-function scopeFor(caller: Caller, asked: string | undefined): string {
-  const scope = asked ?? caller.scope;
-  requireVisible(caller, scope, `Scope ${scope}`);
-  return scope;
-}
 
 async function communePathOf(caller: Caller, communeCode: string): Promise<string> {
   const found = await getItem(communeCodeKey(communeCode));
@@ -124,32 +116,15 @@ const getPlans = implement(c.getPlans, async ({ query, caller }) => {
 
 const planHistory = implement(c.planHistory, async ({ query, caller }) => {
   const communePath = await communePathOf(caller, query.communeCode);
-  const result = await db().send(
-    new QueryCommand({
-      TableName: tableNameFromEnv(),
-      KeyConditionExpression: "PK = :pk AND begins_with(SK, :p)",
-      ExpressionAttributeValues: {
-        ":pk": planVersionKey(communePath, query.year, query.programCode, 0).PK,
-        ":p": `${query.programCode}#V`,
-      },
-    }),
-  );
-  return { status: 200, body: { items: (result.Items ?? []).map(versionView) } };
+  const items = [];
+  const partition = planVersionKey(communePath, query.year, query.programCode, 0).PK;
+  for await (const page of queryAll({ partition, skPrefix: `${query.programCode}#V` }))
+    items.push(...page.items.map(versionView));
+  return { status: 200, body: { items } };
 });
 
-async function visibleLoan(caller: Caller, loanId: string): Promise<Item> {
-  const loan = await getItem(keys.loan(loanId), true);
-  requireOwnMemberOrScope(
-    caller,
-    (loan?.memberId as string) ?? "",
-    loan?.scope as string | undefined,
-    `Loan ${loanId}`,
-  );
-  return loan!;
-}
-
 const recordCheck = implement(c.recordCheck, async ({ params, body, caller, idempotency }) => {
-  await visibleLoan(caller, params.loanId);
+  await readVisibleLoan(caller, params.loanId);
   const outcome = await idempotentTransaction({
     idempotency: { sub: caller.sub, ...idempotency! },
     read: [keys.loan(params.loanId)],
@@ -159,7 +134,7 @@ const recordCheck = implement(c.recordCheck, async ({ params, body, caller, idem
 });
 
 const listChecks = implement(c.listChecks, async ({ params, query, caller }) => {
-  await visibleLoan(caller, params.loanId);
+  await readVisibleLoan(caller, params.loanId);
   const page = await queryPage({ partition: keys.loan(params.loanId).PK, skPrefix: "CHECK#", ...pageOf(query) });
   return { status: 200, body: { items: page.items.map(checkView), nextCursor: page.nextCursor } };
 });

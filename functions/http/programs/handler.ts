@@ -1,7 +1,7 @@
 import { feeRateKey, feeRateView, readFeeRates } from "../../../shared/db/fees.ts";
+import { queryAll } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
 import { programFrom } from "../../../shared/db/loans.ts";
-import { queryAll } from "../../../shared/db/reconciliation.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
 import { addRateChange, PROGRAM_CODES, type Program } from "../../../shared/domain/programs.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";

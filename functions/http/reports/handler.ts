@@ -1,21 +1,14 @@
 import { communeMonthPartition, orgInterestAttribute } from "../../../shared/db/aggregates.ts";
 import { feeOf, rateFor, readFeeRates } from "../../../shared/db/fees.ts";
+import { queryAll } from "../../../shared/db/items.ts";
 import { ENTRUSTED_ORGS } from "../../../shared/db/org.ts";
 import { levelOf, portfolio as portfolioOf, scopeDistricts } from "../../../shared/db/portfolio.ts";
-import { queryAll } from "../../../shared/db/reconciliation.ts";
-import { type Caller, requireVisible } from "../../../shared/http/auth.ts";
+import { scopeFor } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { problems } from "../../../shared/http/problem.ts";
 import { implement } from "../../../shared/http/route.ts";
 import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
-
-/** The scope asked for, defaulting to the caller's own; one outside the caller's reach is a 404. */
-function scopeFor(caller: Caller, asked: string | undefined): string {
-  const scope = asked ?? caller.scope;
-  requireVisible(caller, scope, `Scope ${scope}`);
-  return scope;
-}
 
 const portfolio = implement(c.portfolio, async ({ query, caller }) => {
   const scope = scopeFor(caller, query.scope);

@@ -1,8 +1,9 @@
+import { visibleMember } from "../../../shared/db/access.ts";
 import { getItem, queryPage } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
 import { planSavingsMovement, savingsTransactionView, savingsView } from "../../../shared/db/savings.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
-import { type Caller, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
+import { requireOwnGroup } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { problems } from "../../../shared/http/problem.ts";
 import type { HttpRequest } from "../../../shared/http/route.ts";
@@ -11,19 +12,11 @@ import { pageOf } from "../../../shared/http/schemas.ts";
 import { businessDateInVietnam } from "../../../shared/time.ts";
 import * as c from "./contract.ts";
 
-async function visibleMember(caller: Caller, memberId: string) {
-  const member = await getItem(keys.member(memberId));
-  requireOwnMemberOrScope(caller, memberId, member?.scope as string | undefined, `Member ${memberId}`);
-  return member!;
-}
-
 /** Deposits and withdrawals share one shape; only the direction differs. */
 function movement(kind: "DEPOSIT" | "WITHDRAWAL") {
   return async ({ params, body, caller, idempotency }: HttpRequest<typeof c.deposit>) => {
     const member = await visibleMember(caller, params.memberId);
-    if (caller.role === "GROUP_LEADER" && caller.scope !== member.scope) {
-      throw problems.forbidden("Group leaders record savings for their own group only.");
-    }
+    requireOwnGroup(caller, member.scope, "Group leaders record savings for their own group only.");
     // Like payments and synced collections: money cannot be recorded on a day that has not come.
     const today = businessDateInVietnam();
     if (body.on > today) {
