@@ -1,20 +1,18 @@
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SqsClient } from "../../shared/aws/sqs.ts";
 import { dispatch, JobRefused, type ShardQueue } from "../../shared/jobs/run-job.ts";
 import { isJobName } from "../../shared/jobs/types.ts";
 import { logger } from "../../shared/log/logger.ts";
 
-const sqs = new SQSClient({});
+const sqs = new SqsClient();
 
 /** SQS takes ten messages a call; a national run of a few hundred shards is a few dozen calls. */
 export const sqsQueue = (queueUrl: string): ShardQueue => ({
   async send(messages) {
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
-      const result = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: chunk.map((m) => ({ Id: `s${m.shard}`, MessageBody: JSON.stringify(m) })),
-        }),
+      const result = await sqs.sendMessageBatch(
+        queueUrl,
+        chunk.map((m) => ({ Id: `s${m.shard}`, MessageBody: JSON.stringify(m) })),
       );
       if (result.Failed?.length) throw new Error(`SQS refused ${result.Failed.length} shard messages`);
     }

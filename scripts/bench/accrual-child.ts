@@ -5,8 +5,9 @@
  */
 import "./env.ts";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { dynamoClients, tableNameFromEnv } from "../../shared/db/client.ts";
+import { httpStore, tableNameFromEnv } from "../../shared/db/client.ts";
 import { runJobInProcess } from "../../shared/jobs/in-process.ts";
+import { makeClients } from "../lib/engine.ts";
 import { attachMeter } from "./ddb-meter.ts";
 import { processCpuSeconds } from "./engine-cpu.ts";
 import { benchLoanKey } from "./seed-loans.ts";
@@ -61,7 +62,7 @@ if (orders.mode === "job") {
 }
 
 async function job(): Promise<JobResult> {
-  const meter = attachMeter(dynamoClients().raw);
+  const meter = attachMeter(httpStore());
   const rssBeforeJob = process.memoryUsage.rss();
   let rssPeakSampled = rssBeforeJob;
   const sampler = setInterval(() => {
@@ -122,8 +123,15 @@ function accrualUpdate(n: number, when: "before" | "after", extra: Record<string
   });
 }
 
+/** The baseline's updates go straight through the SDK's document client, as the payment baseline's do. */
+let sdk: ReturnType<typeof makeClients> | undefined;
+function sdkClients() {
+  sdk ??= makeClients(process.env.DYNAMODB_ENDPOINT!);
+  return sdk;
+}
+
 async function rawUpdates(first: number, count: number, when: "before" | "after") {
-  const doc = dynamoClients().doc;
+  const { doc } = sdkClients();
   const concurrency = orders.parallelShards * orders.shardConcurrency;
   let next = first;
   let conditionFailures = 0;
@@ -147,9 +155,7 @@ async function rawUpdates(first: number, count: number, when: "before" | "after"
 
 /** The job does not ask for consumed capacity; one identical update on a loan nothing else touched does. */
 async function sampleCapacity(untouched: number) {
-  const answer = await dynamoClients().doc.send(
-    accrualUpdate(untouched, "after", { ReturnConsumedCapacity: "INDEXES" }),
-  );
+  const answer = await sdkClients().doc.send(accrualUpdate(untouched, "after", { ReturnConsumedCapacity: "INDEXES" }));
   const consumed = answer.ConsumedCapacity;
   const indexes: Record<string, number> = {};
   for (const [name, used] of Object.entries(consumed?.GlobalSecondaryIndexes ?? {})) {

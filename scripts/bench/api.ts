@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { dynamoClients } from "../../shared/db/client.ts";
+import { httpStore } from "../../shared/db/client.ts";
 import { type DevRole, ephemeralKeys, mintToken } from "../lib/dev-keys.ts";
 import { type Engine, ensureTable, makeClients } from "../lib/engine.ts";
 import { startLocalServer } from "../lib/local-server.ts";
@@ -35,7 +35,7 @@ export async function startBenchApi(engine: Engine, table: string): Promise<Benc
     env: { TABLE_NAME: table, DYNAMODB_ENDPOINT: engine.endpoint },
   });
   // The handlers' client is created from these variables, so the meter must be attached after they are set.
-  const meter = attachMeter(dynamoClients().raw);
+  const meter = attachMeter(httpStore());
   let users = 0;
   return {
     url: server.url,

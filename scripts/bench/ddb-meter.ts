@@ -1,11 +1,11 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { HttpStore, StoreObserver } from "../../shared/db/http-store.ts";
 
 type Input = Record<string, unknown>;
 type Output = Record<string, unknown>;
 
 /**
- * Counts what a DynamoDB client sends and reads, from inside its middleware stack, so the numbers are
- * the application's own calls and not what the bench believes it calls.
+ * Counts what the handlers' store sends and reads, as it goes on the wire, so the numbers are the
+ * application's own calls and not what the bench believes it calls.
  */
 export type Meter = {
   /** One per `send`, by command name. */
@@ -22,7 +22,7 @@ export type Meter = {
   total(): number;
 };
 
-export function attachMeter(client: DynamoDBClient, name = "bench-meter"): Meter {
+export function attachMeter(store: HttpStore): Meter {
   const meter: Meter = {
     commands: new Map(),
     attempts: 0,
@@ -42,30 +42,22 @@ export function attachMeter(client: DynamoDBClient, name = "bench-meter"): Meter
       return sum;
     },
   };
-  client.middlewareStack.remove(`${name}-command`);
-  client.middlewareStack.remove(`${name}-attempt`);
-  // At the build step the document client has already marshalled the input, once per send.
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = context.commandName ?? "unknown";
-      const input = args.input as unknown as Input;
+  const observer: StoreObserver = {
+    // Once per HTTP request, retries included.
+    attempt() {
+      meter.attempts++;
+    },
+    // Once per answered call, with the input as marshalled for the wire.
+    call(operation, input, output) {
+      const command = `${operation}Command`;
       meter.commands.set(command, (meter.commands.get(command) ?? 0) + 1);
       meter.lastInput.set(command, input);
       if (command === "UpdateItemCommand" && isLoanKey(input.Key)) meter.loanUpdates++;
-      const result = await next(args);
-      meter.itemsRead += itemsIn(command, (result.output as unknown as Output | undefined) ?? {});
-      return result;
+      meter.itemsRead += itemsIn(command, output);
     },
-    { step: "build", name: `${name}-command` },
-  );
-  // The deserialize step runs once per HTTP attempt, below the retry loop.
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      meter.attempts++;
-      return next(args);
-    },
-    { step: "deserialize", name: `${name}-attempt` },
-  );
+  };
+  store.observers.length = 0;
+  store.observers.push(observer);
   return meter;
 }
 

@@ -1,4 +1,3 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { daysBetween, isAfter, isBefore } from "../domain/dates.ts";
 import type { Caller } from "../http/auth.ts";
 import { problems } from "../http/problem.ts";
@@ -8,6 +7,7 @@ import { newId } from "./ids.ts";
 import { hydrate, type Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import { groupsIn } from "./scope.ts";
+import { QueryCommand } from "./store.ts";
 import type { WritePlan } from "./write.ts";
 
 /** Days after disbursement by which a loan should have had its first use check; a setting. */

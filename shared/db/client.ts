@@ -1,43 +1,41 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { environmentCredentials, regionFromEnv } from "../aws/client.ts";
+import { HttpStore } from "./http-store.ts";
+import type { DocumentStore } from "./store.ts";
 
 /**
- * One document client per process. DYNAMODB_ENDPOINT points it at any DynamoDB-compatible engine
- * (the local one, or another); without it the SDK talks to DynamoDB in the Lambda's region.
+ * One store per process. DYNAMODB_ENDPOINT points it at any DynamoDB-compatible engine (the local one,
+ * or another); without it the store talks to DynamoDB in the Lambda's region with the Lambda's
+ * credentials.
  */
-let cached: { doc: DynamoDBDocumentClient; raw: DynamoDBClient; key: string } | undefined;
+let cached: { store: HttpStore; key: string } | undefined;
 
-export function dynamoClients(): { doc: DynamoDBDocumentClient; raw: DynamoDBClient } {
+export function httpStore(): HttpStore {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  const key = endpoint ?? "aws";
-  if (cached && cached.key === key) return cached;
-  const raw = new DynamoDBClient({
-    ...(endpoint
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? "ap-southeast-1",
-          credentials: { accessKeyId: "local", secretAccessKey: "local" },
-        }
-      : {}),
-    maxAttempts: 3,
+  const region = regionFromEnv();
+  const key = `${endpoint ?? "aws"}|${region}`;
+  if (cached && cached.key === key) return cached.store;
+  const store = new HttpStore({
+    ...(endpoint ? { endpoint } : {}),
+    region,
+    // A local engine accepts any signature; a remote endpoint gets the environment's credentials.
+    credentials:
+      endpoint && !process.env.AWS_ACCESS_KEY_ID
+        ? () => ({ accessKeyId: "local", secretAccessKey: "local" })
+        : environmentCredentials,
   });
-  const doc = DynamoDBDocumentClient.from(raw, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-    unmarshallOptions: { wrapNumbers: false },
-  });
-  cached = { doc, raw, key };
-  return cached;
+  cached = { store, key };
+  return store;
 }
 
-let override: DynamoDBDocumentClient | undefined;
+let override: DocumentStore | undefined;
 
-export function db(): DynamoDBDocumentClient {
-  return override ?? dynamoClients().doc;
+export function db(): DocumentStore {
+  return override ?? httpStore();
 }
 
-/** Tests replace the client to inject faults the engine cannot produce on demand. */
-export function setDocumentClient(doc: DynamoDBDocumentClient | undefined): void {
-  override = doc;
+/** Tests replace the store to inject faults the engine cannot produce on demand. */
+export function setDocumentClient(store: DocumentStore | undefined): void {
+  override = store;
 }
 
 export function tableNameFromEnv(): string {

@@ -1,8 +1,8 @@
-import { BatchGetCommand } from "@aws-sdk/lib-dynamodb";
 import { problems } from "../http/problem.ts";
 import { db, tableNameFromEnv } from "./client.ts";
 import type { Item } from "./items.ts";
 import type { ItemKey } from "./keys.ts";
+import { BatchGetCommand } from "./store.ts";
 import type { TransactItem } from "./write.ts";
 
 /**

@@ -1,4 +1,3 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 /**
  * Commission to group leaders (on interest they collect) and the entrustment fee to mass
  * organisations: no public figures exist, so both are settings, effective from the first day of a
@@ -7,6 +6,7 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { FeeKind } from "../http/enums.ts";
 import { db, tableNameFromEnv } from "./client.ts";
 import type { Item } from "./items.ts";
+import { QueryCommand } from "./store.ts";
 
 export { FEE_KINDS, type FeeKind } from "../http/enums.ts";
 

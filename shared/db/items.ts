@@ -1,7 +1,7 @@
-import { BatchGetCommand, GetCommand, type NativeAttributeValue, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "./client.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { ItemKey } from "./keys.ts";
+import { BatchGetCommand, GetCommand, type NativeAttributeValue, QueryCommand } from "./store.ts";
 
 export type Item = Record<string, NativeAttributeValue>;
 

@@ -1,10 +1,15 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type NativeAttributeValue, PutCommand, TransactGetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { HttpProblem, problems } from "../http/problem.ts";
 import { logger } from "../log/logger.ts";
 import { db, tableNameFromEnv } from "./client.ts";
 import { type ItemKey, keys } from "./keys.ts";
+import {
+  isStoreError,
+  type NativeAttributeValue,
+  PutCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+} from "./store.ts";
 
 type Item = Record<string, NativeAttributeValue>;
 type RawTransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
@@ -117,7 +122,8 @@ function withTable(item: TransactItem, table: string): RawTransactItem {
 }
 
 function reasonsOf(error: unknown): string[] {
-  if (error instanceof TransactionCanceledException) return (error.CancellationReasons ?? []).map((r) => r.Code ?? "");
+  if (isStoreError(error, "TransactionCanceledException"))
+    return (error.CancellationReasons ?? []).map((r) => r.Code ?? "");
   return [(error as Error).name];
 }
 
@@ -129,8 +135,8 @@ function isRetryable(error: unknown): boolean {
   if (error instanceof HttpProblem) return false;
   const name = (error as Error).name;
   if (name === "TransactionConflictException") return true;
-  if (error instanceof TransactionCanceledException || name === "TransactionCanceledException") {
-    const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+  if (isStoreError(error, "TransactionCanceledException")) {
+    const reasons = error.CancellationReasons ?? [];
     return reasons.every((r) => ["None", "ConditionalCheckFailed", "TransactionConflict", undefined].includes(r.Code));
   }
   return false;
@@ -177,8 +183,8 @@ export async function leasedIdempotency<T extends StoredResponse>(
       }),
     );
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = error.Item ? unmarshall(error.Item) : undefined;
+    if (!isStoreError(error, "ConditionalCheckFailedException")) throw error;
+    const existing = error.Item ? unmarshall(error.Item as never) : undefined;
     if (existing && existing.status !== "IN_FLIGHT") return replayOrConflict(existing, idempotency.fingerprint);
     if (existing && existing.fingerprint !== idempotency.fingerprint)
       return replayOrConflict(existing, idempotency.fingerprint);

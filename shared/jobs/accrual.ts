@@ -1,10 +1,9 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import type { Item } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
 import { loanFromItem } from "../db/loans.ts";
+import { isStoreError, UpdateCommand } from "../db/store.ts";
 import { accrue } from "../domain/accrual.ts";
 import { isAfter } from "../domain/dates.ts";
 import { encodeUnits } from "../domain/money.ts";
@@ -87,8 +86,8 @@ export function accrualWork(businessDate: string, programs = programCache()): ()
             return "updated";
           } catch (error) {
             // The index copy was stale or a payment got in first: carry on from the item as it is now.
-            if (!(error instanceof ConditionalCheckFailedException) || !error.Item) throw error;
-            current = unmarshall(error.Item);
+            if (!isStoreError(error, "ConditionalCheckFailedException") || !error.Item) throw error;
+            current = unmarshall(error.Item as never);
           }
         }
         throw new Error(`loan ${listed.loanId as string} kept changing during accrual`);

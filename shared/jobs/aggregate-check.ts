@@ -1,9 +1,9 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import { hydrate, queryAll } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
 import { shardCount } from "../db/loans.ts";
 import { communeParts } from "../db/org.ts";
+import { QueryCommand } from "../db/store.ts";
 import { logger } from "../log/logger.ts";
 import { count } from "../log/metrics.ts";
 

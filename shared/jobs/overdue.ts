@@ -1,9 +1,9 @@
-import { GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { aggregateWrites } from "../db/aggregates.ts";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import type { Item } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
 import { loanFromItem, putLoan } from "../db/loans.ts";
+import { GetCommand, TransactWriteCommand } from "../db/store.ts";
 import { classifyOverdue } from "../domain/overdue.ts";
 import type { PageWork } from "./shard-runner.ts";
 

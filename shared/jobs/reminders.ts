@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import type { Item } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
 import { loanFromItem } from "../db/loans.ts";
+import { GetCommand, PutCommand, UpdateCommand } from "../db/store.ts";
 import { addDays, daysInMonth, isAfter, isBefore } from "../domain/dates.ts";
 import type { Loan } from "../domain/loan-state.ts";
 import { payableInterestOn } from "../domain/payment.ts";

@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import type { Item } from "../db/items.ts";
 import type { ItemKey } from "../db/keys.ts";
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from "../db/store.ts";
 import type { TransactItem } from "../db/write.ts";
 import type { JobName, ShardTotals } from "./types.ts";
 

@@ -1,7 +1,7 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { db, tableNameFromEnv } from "../db/client.ts";
 import { hydrate, type Item } from "../db/items.ts";
 import { keys } from "../db/keys.ts";
+import { QueryCommand } from "../db/store.ts";
 import type { TransactItem } from "../db/write.ts";
 import { logger } from "../log/logger.ts";
 import { commitPage, readCheckpoint } from "./runs.ts";

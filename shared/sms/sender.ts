@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { SnsClient } from "../aws/sns.ts";
 import { logger } from "../log/logger.ts";
 import { maskPhone } from "../log/redact.ts";
 
@@ -16,22 +16,17 @@ export function toE164(phone: string): string {
 
 export class SnsSmsSender implements SmsSender {
   constructor(
-    private readonly client = new SNSClient({}),
+    private readonly client = new SnsClient(),
     private readonly senderId = process.env.SMS_SENDER_ID ?? "NHCSXH",
   ) {}
 
   async send(message: { phone: string; text: string; dedupeKey: string }) {
-    const result = await this.client.send(
-      new PublishCommand({
-        PhoneNumber: toE164(message.phone),
-        Message: message.text,
-        MessageAttributes: {
-          "AWS.SNS.SMS.SenderID": { DataType: "String", StringValue: this.senderId },
-          "AWS.SNS.SMS.SMSType": { DataType: "String", StringValue: "Transactional" },
-        },
-      }),
-    );
-    return { messageId: result.MessageId ?? message.dedupeKey };
+    const result = await this.client.publishSms({
+      phoneNumber: toE164(message.phone),
+      message: message.text,
+      attributes: { "AWS.SNS.SMS.SenderID": this.senderId, "AWS.SNS.SMS.SMSType": "Transactional" },
+    });
+    return { messageId: result.messageId ?? message.dedupeKey };
   }
 }
 

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sdkStore } from "../../scripts/lib/sdk-store.ts";
 import { setDocumentClient } from "../../shared/db/client.ts";
 import { faultableDocumentClient, timedOut } from "../support/faults.ts";
 import {
@@ -172,7 +173,7 @@ describe("injected faults between the API and the table", () => {
 
     passThrough();
     fault.arm(stub, real);
-    setDocumentClient(faulty);
+    setDocumentClient(sdkStore(faulty));
     const first = await post(api, officer, path, payment, key);
     expect(fault.firstStatus(first.status), `first answer ${first.status} ${first.text}`).toBe(true);
     if (first.status !== 201) {
@@ -218,7 +219,7 @@ describe("injected faults between the API and the table", () => {
 
     passThrough();
     stub.on(TransactWriteCommand).callsFake(() => Promise.reject(conflict()));
-    setDocumentClient(faulty);
+    setDocumentClient(sdkStore(faulty));
     const refused = await post(api, officer, path, payment, key);
     expectStatus(refused, 409);
     expect(refused.headers.get("content-type")).toBe("application/problem+json");

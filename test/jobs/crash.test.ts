@@ -3,10 +3,10 @@
  * fails is redelivered and resumes after its last committed page. Whatever the pages it died on, the
  * loans and the journal must end exactly as on a twin table where nothing went wrong.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dynamoClients, setDocumentClient } from "../../shared/db/client.ts";
+import { httpStore, setDocumentClient } from "../../shared/db/client.ts";
 import type { Item } from "../../shared/db/items.ts";
+import type { DocumentStore } from "../../shared/db/store.ts";
 import { addDays, type BusinessDate, decodeUnits, payableInterestOn } from "../../shared/domain/index.ts";
 import { logger } from "../../shared/log/logger.ts";
 import type { FreshTable } from "../support/index.ts";
@@ -102,7 +102,7 @@ describe("a worker killed part-way through a shard", () => {
   it("ends as a clean run when the worker dies mid-page, some writes landed and their answers lost", async () => {
     await newTwin("killed-mid-page");
     logger.setLogLevel("SILENT");
-    const real = dynamoClients().doc;
+    const real = httpStore();
     const random = seededRandom(2);
     let dead = false;
     let kills = 0;
@@ -127,7 +127,7 @@ describe("a worker killed part-way through a shard", () => {
         lostAnswers++;
         throw new Error("worker killed after the write, before its answer");
       },
-    } as unknown as DynamoDBDocumentClient;
+    } as unknown as DocumentStore;
     const accrued: number[] = [];
     await year(NIGHTS, async (date) => {
       setDocumentClient(dying);
@@ -206,7 +206,7 @@ describe("a payment posted while the night is running", () => {
     matches: (input: Record<string, unknown>) => boolean,
     meanwhile: () => Promise<void>,
   ) {
-    const real = dynamoClients().doc;
+    const real = httpStore();
     let pending = true;
     let inside = false;
     const client = {
@@ -222,7 +222,7 @@ describe("a payment posted while the night is running", () => {
         }
         return real.send(command as never);
       },
-    } as unknown as DynamoDBDocumentClient;
+    } as unknown as DocumentStore;
     setDocumentClient(client);
     return { fired: () => !pending, loanId };
   }

@@ -3,12 +3,13 @@
  * Lambda would), loans written with the same builders the API uses, payments posted through the same
  * transaction, nights run as the scheduler runs them, and readers for loans and the journal.
  */
-import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+
 import { db } from "../../shared/db/client.ts";
 import { getItem, type Item } from "../../shared/db/items.ts";
 import { keys } from "../../shared/db/keys.ts";
 import { loanFromItem, loanToItem } from "../../shared/db/loans.ts";
 import { type Actor, planPayment } from "../../shared/db/postings.ts";
+import { BatchWriteCommand, GetCommand, PutCommand, ScanCommand } from "../../shared/db/store.ts";
 import { idempotentTransaction } from "../../shared/db/write.ts";
 import {
   addDays,

@@ -10,6 +10,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { sdkStore } from "../../scripts/lib/sdk-store.ts";
 import { setDocumentClient } from "../../shared/db/client.ts";
 import { logger } from "../../shared/log/logger.ts";
 import { maskPhone, redact, redactText } from "../../shared/log/redact.ts";
@@ -236,7 +237,7 @@ describe("logs carry no citizen ids or phone numbers", () => {
       );
       echo.name = "ValidationException";
       stub.onAnyCommand().rejects(echo);
-      setDocumentClient(failing);
+      setDocumentClient(sdkStore(failing));
       try {
         const failed = track(await get(api, officer, `/v1/members/${mai.memberId}`));
         expectStatus(failed, 500, "data store failure");

@@ -24,3 +24,13 @@ export function timedOut(): Error {
   error.name = "TimeoutError";
   return error;
 }
+
+/** The error a call fails with; a call that succeeds fails the test instead. */
+export async function rejection<E = Error & Record<string, unknown>>(call: Promise<unknown>): Promise<E> {
+  try {
+    await call;
+  } catch (error) {
+    return error as E;
+  }
+  throw new Error("expected the call to fail, and it succeeded");
+}

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sdkStore } from "../../scripts/lib/sdk-store.ts";
 import { setDocumentClient } from "../../shared/db/client.ts";
 import { addDays, addMonthsClamped } from "../../shared/domain/index.ts";
 import { faultableDocumentClient, timedOut } from "../support/faults.ts";
@@ -132,7 +133,7 @@ describe("a sync interrupted part-way through", () => {
       if (fault.commits) await real.send(new TransactWriteCommand(input));
       throw fault.error();
     });
-    setDocumentClient(faulty);
+    setDocumentClient(sdkStore(faulty));
     const first = await leader.post(path, request, key);
     expect(first.status, first.text).toBeGreaterThanOrEqual(500);
     expect(first.status).toBeLessThan(600);

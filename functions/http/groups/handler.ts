@@ -1,5 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { visibleGroup, visibleMember } from "../../../shared/db/access.ts";
 import { db, tableNameFromEnv } from "../../../shared/db/client.ts";
 import { ID_PREFIX, newId } from "../../../shared/db/ids.ts";
@@ -15,6 +13,7 @@ import {
   orgNodeItem,
   putIfAbsent,
 } from "../../../shared/db/org.ts";
+import { isStoreError, UpdateCommand } from "../../../shared/db/store.ts";
 import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts";
 import { requireOwnGroup, requireVisible } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
@@ -118,7 +117,7 @@ async function updateGroupOrConflict(command: UpdateCommand) {
   try {
     return await db().send(command);
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
+    if (isStoreError(error, "ConditionalCheckFailedException")) {
       throw problems.conflict("CONCURRENT_UPDATE", "The group changed while this request was applied. Send it again.");
     }
     throw error;

@@ -1,0 +1,231 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import { type Credentials, signedHeaders } from "./sigv4.ts";
+
+/**
+ * A signed HTTPS POST to one AWS service, with the SDK's standard retry behaviour: up to three
+ * attempts, full-jitter exponential backoff, retrying throttling, timeouts, dropped connections and
+ * 5xx answers. The functions call three services (DynamoDB, SQS, SNS) with a handful of operations;
+ * this is what they need of the SDK, in a few kilobytes instead of a third of a megabyte apiece,
+ * which is what every cold start pays for.
+ */
+
+export type TransportRequest = { url: URL; headers: Record<string, string>; body: string; timeoutMs: number };
+export type TransportResponse = { status: number; headers: Record<string, string | undefined>; body: string };
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
+
+/**
+ * What a failed call throws: an Error named after the service's error code (`ThrottlingException`,
+ * `ConditionalCheckFailedException`, `TimeoutError`, …) with the service's other fields as sent.
+ */
+export type AwsError = Error & {
+  $fault?: "client" | "server";
+  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
+};
+
+export type AwsClientOptions = {
+  service: string;
+  region: string;
+  /** Defaults to the service's regional endpoint. */
+  endpoint?: string;
+  credentials?: () => Credentials;
+  maxAttempts?: number;
+  /** Per attempt, from sending the request to the last byte of the answer. */
+  timeoutMs?: number;
+  transport?: Transport;
+  /** Waits before a retry; tests replace it to run without sleeping. */
+  sleep?: (ms: number) => Promise<void>;
+};
+
+export type Protocol = {
+  contentType: string;
+  /** Reads the error code, message and other fields from a non-2xx answer. */
+  error(response: TransportResponse): { code: string; message: string; fields: Record<string, unknown> };
+};
+
+const THROTTLED = new Set([
+  "ThrottlingException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+  "Throttling",
+  "Throttled",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+]);
+const TRANSIENT = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "InternalServerError"]);
+const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ECONNABORTED"]);
+
+export class AwsClient {
+  readonly url: URL;
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly transport: Transport;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly credentials: () => Credentials;
+
+  constructor(private readonly options: AwsClientOptions) {
+    this.url = new URL(options.endpoint ?? serviceEndpoint(options.service, options.region));
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.timeoutMs = options.timeoutMs ?? 3000;
+    this.transport = options.transport ?? nodeTransport();
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.credentials = options.credentials ?? environmentCredentials;
+  }
+
+  /** POSTs the body, retrying what may be retried; returns the first 2xx answer or throws an AwsError. */
+  async post(
+    protocol: Protocol,
+    body: string,
+    headers: Record<string, string> = {},
+    onAttempt?: () => void,
+  ): Promise<TransportResponse> {
+    for (let attempt = 1; ; attempt++) {
+      onAttempt?.();
+      let failure: AwsError;
+      try {
+        const response = await this.transport({
+          url: this.url,
+          headers: signedHeaders({
+            credentials: this.credentials(),
+            region: this.options.region,
+            service: this.options.service,
+            host: this.url.host,
+            path: this.url.pathname || "/",
+            headers: { ...headers, "content-type": protocol.contentType },
+            body,
+            now: new Date(),
+          }),
+          body,
+          timeoutMs: this.timeoutMs,
+        });
+        if (response.status >= 200 && response.status < 300) return response;
+        failure = serviceError(protocol, response, attempt);
+      } catch (error) {
+        failure = (error instanceof Error ? error : new Error(String(error))) as AwsError;
+        failure.$metadata = { ...failure.$metadata, attempts: attempt };
+      }
+      if (attempt >= this.maxAttempts || !retryable(failure)) throw failure;
+      await this.sleep(Math.random() * Math.min(2000, 50 * 2 ** attempt));
+    }
+  }
+}
+
+export const JSON_1_0: Protocol = {
+  contentType: "application/x-amz-json-1.0",
+  error(response) {
+    let fields: Record<string, unknown> = {};
+    try {
+      fields = JSON.parse(response.body) as Record<string, unknown>;
+    } catch {
+      // A proxy's page or an empty body: the status says enough.
+    }
+    const { __type, message, Message, ...rest } = fields;
+    const type = String(__type ?? response.headers["x-amzn-errortype"] ?? "");
+    return {
+      code: type.slice(type.lastIndexOf("#") + 1).split(":")[0] ?? "",
+      message: String(message ?? Message ?? ""),
+      fields: rest,
+    };
+  },
+};
+
+/** The query protocol's answers are XML: `<Error><Code>…</Code><Message>…</Message></Error>`. */
+export const QUERY: Protocol = {
+  contentType: "application/x-www-form-urlencoded; charset=utf-8",
+  error(response) {
+    return { code: xmlText(response.body, "Code") ?? "", message: xmlText(response.body, "Message") ?? "", fields: {} };
+  },
+};
+
+export function xmlText(xml: string, tag: string): string | undefined {
+  const match = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  if (!match) return undefined;
+  return match[1]!.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) =>
+    e === "lt" ? "<" : e === "gt" ? ">" : e === "quot" ? '"' : e === "apos" ? "'" : "&",
+  );
+}
+
+export function serviceEndpoint(service: string, region: string): string {
+  return `https://${service}.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
+}
+
+/** Credentials as Lambda provides them: in the environment of the sandbox. */
+export function environmentCredentials(): Credentials {
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = process.env.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(
+      "No AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set. Lambda sets them; " +
+        "elsewhere set them, or set DYNAMODB_ENDPOINT to use a local engine.",
+    );
+  }
+  const sessionToken = process.env.AWS_SESSION_TOKEN;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+export function regionFromEnv(): string {
+  return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "ap-southeast-1";
+}
+
+function retryable(error: AwsError): boolean {
+  if (THROTTLED.has(error.name) || TRANSIENT.has(error.name)) return true;
+  if (NETWORK.has((error as { code?: string }).code ?? "")) return true;
+  return (error.$metadata?.httpStatusCode ?? 0) >= 500;
+}
+
+function serviceError(protocol: Protocol, response: TransportResponse, attempts: number): AwsError {
+  const { code, message, fields } = protocol.error(response);
+  const requestId = response.headers["x-amzn-requestid"];
+  const error = Object.assign(new Error(message || `${response.status} from ${code || "the service"}`), fields, {
+    $fault: response.status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: response.status, ...(requestId ? { requestId } : {}), attempts },
+  }) as AwsError;
+  error.name = code || `Http${response.status}Error`;
+  return error;
+}
+
+/** Node's own HTTP client; one keep-alive agent per protocol, as connection set-up is the slow part. */
+export function nodeTransport(): Transport {
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  };
+  return (request) =>
+    new Promise((resolve, reject) => {
+      const secure = request.url.protocol === "https:";
+      const req = (secure ? https : http).request(
+        request.url,
+        {
+          method: "POST",
+          agent: secure ? agents.https : agents.http,
+          headers: { ...request.headers, "content-length": String(Buffer.byteLength(request.body)) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", fail);
+          res.on("end", () => {
+            clearTimeout(timer);
+            const headers: Record<string, string | undefined> = {};
+            for (const [name, value] of Object.entries(res.headers)) {
+              headers[name] = Array.isArray(value) ? value.join(",") : value;
+            }
+            resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString("utf8") });
+          });
+        },
+      );
+      function fail(error: Error) {
+        clearTimeout(timer);
+        reject(error);
+      }
+      const timer = setTimeout(() => {
+        const timeout = new Error(`No answer within ${request.timeoutMs} ms`);
+        timeout.name = "TimeoutError";
+        req.destroy(timeout);
+      }, request.timeoutMs);
+      req.on("error", fail);
+      req.end(request.body);
+    });
+}

@@ -1,0 +1,184 @@
+/**
+ * The signed client under an injected transport: what it retries and what it does not, how it names
+ * service errors, and the exact requests SQS and SNS receive from the job functions.
+ */
+
+import { describe, expect, it } from "vitest";
+import { AwsClient, JSON_1_0, type TransportRequest, type TransportResponse } from "../../../shared/aws/client.ts";
+import { SnsClient } from "../../../shared/aws/sns.ts";
+import { SqsClient } from "../../../shared/aws/sqs.ts";
+import { rejection } from "../../support/faults.ts";
+
+const CREDENTIALS = () => ({ accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: "token" });
+
+function scripted(answers: (TransportResponse | Error)[]) {
+  const requests: TransportRequest[] = [];
+  const waits: number[] = [];
+  const options = {
+    region: "ap-southeast-1",
+    credentials: CREDENTIALS,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+    },
+    transport: async (request: TransportRequest) => {
+      requests.push(request);
+      const answer = answers.shift();
+      if (!answer) throw new Error("no scripted answer left");
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+  return { requests, waits, options };
+}
+
+const ok = (body: unknown): TransportResponse => ({ status: 200, headers: {}, body: JSON.stringify(body) });
+const jsonError = (status: number, type: string, extra: Record<string, unknown> = {}): TransportResponse => ({
+  status,
+  headers: { "x-amzn-requestid": "REQ1" },
+  body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: `${type} happened`, ...extra }),
+});
+
+describe("the signed AWS client", () => {
+  it("retries throttling, 5xx, timeouts and dropped connections up to three attempts, then throws the last", async () => {
+    const timeout = Object.assign(new Error("No answer within 3000 ms"), { name: "TimeoutError" });
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    for (const first of [
+      jsonError(400, "ThrottlingException"),
+      jsonError(500, "InternalServerError"),
+      timeout,
+      reset,
+    ]) {
+      const { requests, waits, options } = scripted([first, ok({ fine: true })]);
+      const client = new AwsClient({ ...options, service: "dynamodb" });
+      const answer = await client.post(JSON_1_0, "{}", { "x-amz-target": "DynamoDB_20120810.GetItem" });
+      expect(JSON.parse(answer.body)).toEqual({ fine: true });
+      expect(requests).toHaveLength(2);
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toBeLessThanOrEqual(100);
+    }
+
+    const { requests, options } = scripted([
+      jsonError(400, "ProvisionedThroughputExceededException"),
+      jsonError(400, "ProvisionedThroughputExceededException"),
+      jsonError(400, "ProvisionedThroughputExceededException"),
+    ]);
+    const client = new AwsClient({ ...options, service: "dynamodb" });
+    const error = await rejection<Error & Record<string, unknown>>(client.post(JSON_1_0, "{}"));
+    expect(requests).toHaveLength(3);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe("ProvisionedThroughputExceededException");
+    expect(error.$metadata).toEqual({ httpStatusCode: 400, requestId: "REQ1", attempts: 3 });
+  });
+
+  it("does not retry what a retry cannot fix, and keeps the service's fields on the error", async () => {
+    const reasons = [{ Code: "ConditionalCheckFailed", Item: { PK: { S: "LOAN#1" } } }, { Code: "None" }];
+    const { requests, options } = scripted([
+      jsonError(400, "TransactionCanceledException", { CancellationReasons: reasons }),
+    ]);
+    const client = new AwsClient({ ...options, service: "dynamodb" });
+    const error = await rejection<Error & Record<string, unknown>>(client.post(JSON_1_0, "{}"));
+    expect(requests).toHaveLength(1);
+    expect(error.name).toBe("TransactionCanceledException");
+    expect(error.message).toBe("TransactionCanceledException happened");
+    expect(error.CancellationReasons).toEqual(reasons);
+    expect(error.$fault).toBe("client");
+  });
+
+  it("names an error without a JSON body after its status", async () => {
+    const { options } = scripted([{ status: 403, headers: {}, body: "<html>Forbidden</html>" }]);
+    const client = new AwsClient({ ...options, service: "dynamodb" });
+    const error = await rejection<Error>(client.post(JSON_1_0, "{}"));
+    expect(error.name).toBe("Http403Error");
+  });
+
+  it("signs every attempt afresh with the credentials of the moment", async () => {
+    const { requests, options } = scripted([jsonError(503, "ServiceUnavailable"), ok({})]);
+    const client = new AwsClient({ ...options, service: "dynamodb" });
+    await client.post(JSON_1_0, "{}");
+    for (const request of requests) {
+      expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\//);
+      expect(request.headers["x-amz-security-token"]).toBe("token");
+      expect(request.url.href).toBe("https://dynamodb.ap-southeast-1.amazonaws.com/");
+    }
+  });
+});
+
+describe("SQS and SNS as the job functions use them", () => {
+  it("sends a shard batch to SQS's JSON protocol and returns what SQS refused", async () => {
+    const { requests, options } = scripted([ok({ Successful: [{ Id: "s1" }], Failed: [{ Id: "s2", Code: "X" }] })]);
+    const sqs = new SqsClient(options);
+    const queueUrl = "https://sqs.ap-southeast-1.amazonaws.com/123456789012/policy-credit-prod-shards";
+    const result = await sqs.sendMessageBatch(queueUrl, [
+      { Id: "s1", MessageBody: '{"shard":1}' },
+      { Id: "s2", MessageBody: '{"shard":2}' },
+    ]);
+    expect(result.Failed).toEqual([{ Id: "s2", Code: "X" }]);
+    const [request] = requests;
+    expect(request!.url.host).toBe("sqs.ap-southeast-1.amazonaws.com");
+    expect(request!.headers["x-amz-target"]).toBe("AmazonSQS.SendMessageBatch");
+    expect(request!.headers["content-type"]).toBe("application/x-amz-json-1.0");
+    expect(JSON.parse(request!.body)).toEqual({
+      QueueUrl: queueUrl,
+      Entries: [
+        { Id: "s1", MessageBody: '{"shard":1}' },
+        { Id: "s2", MessageBody: '{"shard":2}' },
+      ],
+    });
+  });
+
+  it("publishes an SMS with SNS's query protocol and reads the message id from the XML answer", async () => {
+    const xml =
+      '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult>' +
+      "<MessageId>94f20ce6-13c5-43a0-9a9e-ca52d816e90b</MessageId></PublishResult></PublishResponse>";
+    const { requests, options } = scripted([{ status: 200, headers: {}, body: xml }]);
+    const sns = new SnsClient(options);
+    const text = "NHCSXH: Khoan vay L-1 den han 15/12/2026: 1.234.567 d. Tra tai diem giao dich xa.";
+    const result = await sns.publishSms({
+      phoneNumber: "+84912345678",
+      message: text,
+      attributes: { "AWS.SNS.SMS.SenderID": "NHCSXH", "AWS.SNS.SMS.SMSType": "Transactional" },
+    });
+    expect(result.messageId).toBe("94f20ce6-13c5-43a0-9a9e-ca52d816e90b");
+    const form = new URLSearchParams(requests[0]!.body);
+    expect(Object.fromEntries(form)).toEqual({
+      Action: "Publish",
+      Version: "2010-03-31",
+      PhoneNumber: "+84912345678",
+      Message: text,
+      "MessageAttributes.entry.1.Name": "AWS.SNS.SMS.SenderID",
+      "MessageAttributes.entry.1.Value.DataType": "String",
+      "MessageAttributes.entry.1.Value.StringValue": "NHCSXH",
+      "MessageAttributes.entry.2.Name": "AWS.SNS.SMS.SMSType",
+      "MessageAttributes.entry.2.Value.DataType": "String",
+      "MessageAttributes.entry.2.Value.StringValue": "Transactional",
+    });
+    expect(requests[0]!.url.host).toBe("sns.ap-southeast-1.amazonaws.com");
+  });
+
+  it("turns SNS's XML error into an error named by its code, retrying only when SNS throttles", async () => {
+    const error = (code: string, status: number): TransportResponse => ({
+      status,
+      headers: {},
+      body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${code} &amp; more</Message></Error></ErrorResponse>`,
+    });
+    const refused = scripted([error("InvalidParameter", 400)]);
+    const failure = await rejection<Error>(
+      new SnsClient(refused.options).publishSms({ phoneNumber: "+84900000000", message: "x", attributes: {} }),
+    );
+    expect(failure.name).toBe("InvalidParameter");
+    expect(failure.message).toBe("InvalidParameter & more");
+    expect(refused.requests).toHaveLength(1);
+
+    const throttled = scripted([
+      error("Throttling", 400),
+      { status: 200, headers: {}, body: "<MessageId>m1</MessageId>" },
+    ]);
+    const sent = await new SnsClient(throttled.options).publishSms({
+      phoneNumber: "+84900000000",
+      message: "x",
+      attributes: {},
+    });
+    expect(sent.messageId).toBe("m1");
+    expect(throttled.requests).toHaveLength(2);
+  });
+});
