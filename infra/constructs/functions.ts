@@ -145,7 +145,7 @@ export class PolicyCreditFunction extends Construct {
         mainFields: ["module", "main"],
         banner: ESM_REQUIRE_BANNER,
         target: "node24",
-        // The bundle-size baseline includes the SDK clients; the runtime's copy is not pinned to our version.
+        // The functions import no SDK client; whatever the tools' baseline bundles is bundled, never the runtime's.
         bundleAwsSDK: true,
         externalModules: [],
         forceDockerBundling: false,
