@@ -36,6 +36,9 @@ export type JobResult = {
   deadLetters: number;
   job: Phase;
   loanUpdates: number;
+  /** Page commits (checkpoint + journal entries) and the items they carried together. */
+  pageCommits: number;
+  pageCommitItems: number;
   rssBeforeJob: number;
   rssPeakSampled: number;
   maxRss: number;
@@ -80,6 +83,8 @@ async function job(): Promise<JobResult> {
   // maxRSS is the kernel's high-water mark in KiB: it also catches a spike between two samples.
   const maxRss = process.resourceUsage().maxRSS * 1024;
   const loanUpdates = meter.loanUpdates;
+  const pageCommits = meter.commands.get("TransactWriteItemsCommand") ?? 0;
+  const pageCommitItems = meter.transactWriteItems;
   (globalThis as { gc?: () => void }).gc?.();
   return {
     loans: summary.value.seen,
@@ -88,6 +93,8 @@ async function job(): Promise<JobResult> {
     deadLetters: summary.value.deadLetters,
     job: { ...summary.phase, count: summary.value.updated },
     loanUpdates,
+    pageCommits,
+    pageCommitItems,
     rssBeforeJob,
     rssPeakSampled,
     maxRss,
@@ -124,14 +131,8 @@ function accrualUpdate(n: number, when: "before" | "after", extra: Record<string
 }
 
 /** The baseline's updates go straight through the SDK's document client, as the payment baseline's do. */
-let sdk: ReturnType<typeof makeClients> | undefined;
-function sdkClients() {
-  sdk ??= makeClients(process.env.DYNAMODB_ENDPOINT!);
-  return sdk;
-}
-
 async function rawUpdates(first: number, count: number, when: "before" | "after") {
-  const { doc } = sdkClients();
+  const { doc } = makeClients(process.env.DYNAMODB_ENDPOINT!);
   const concurrency = orders.parallelShards * orders.shardConcurrency;
   let next = first;
   let conditionFailures = 0;
@@ -155,7 +156,9 @@ async function rawUpdates(first: number, count: number, when: "before" | "after"
 
 /** The job does not ask for consumed capacity; one identical update on a loan nothing else touched does. */
 async function sampleCapacity(untouched: number) {
-  const answer = await sdkClients().doc.send(accrualUpdate(untouched, "after", { ReturnConsumedCapacity: "INDEXES" }));
+  const answer = await makeClients(process.env.DYNAMODB_ENDPOINT!).doc.send(
+    accrualUpdate(untouched, "after", { ReturnConsumedCapacity: "INDEXES" }),
+  );
   const consumed = answer.ConsumedCapacity;
   const indexes: Record<string, number> = {};
   for (const [name, used] of Object.entries(consumed?.GlobalSecondaryIndexes ?? {})) {

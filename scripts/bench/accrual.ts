@@ -20,6 +20,8 @@ const SHARDS = 16;
 const PARALLEL_SHARDS = 4;
 const SHARD_CONCURRENCY = 16;
 const SEEDED_VERSION = 3;
+/** 6.73 million active loans over about 10,000 communes: the bench's communes are as full as real ones. */
+const LOANS_PER_COMMUNE = 673;
 const DISBURSED_DAYS_BEFORE = 30;
 const THROUGHPUT_TARGET = 0.8;
 const MEMORY_TARGET = 1.5;
@@ -45,7 +47,7 @@ export async function benchAccrual(shape: AccrualShape, progress: (line: string)
         disbursedDaysBefore: DISBURSED_DAYS_BEFORE,
         businessDate,
         district: "DB/BENCH-ACCRUAL",
-        communes: 20,
+        communes: Math.max(1, Math.round(count / LOANS_PER_COMMUNE)),
         version: SEEDED_VERSION,
       });
       progress(`accrual: seeded in ${((performance.now() - began) / 1000).toFixed(1)} s`);
@@ -140,7 +142,10 @@ export async function benchAccrual(shape: AccrualShape, progress: (line: string)
         ratio: ratioOf(writesPerLoan, 1),
         target: "= 1",
         pass: Math.abs(writesPerLoan - 1) < 1e-9,
-        note: `${large.loanUpdates} UpdateItem on LOAN# keys for ${large.updated} loans accrued`,
+        note:
+          `${large.loanUpdates} UpdateItem on LOAN# keys for ${large.updated} loans accrued; ` +
+          `${large.pageCommits} page commits of ${(large.pageCommitItems / Math.max(1, large.pageCommits)).toFixed(1)} items on average ` +
+          `(checkpoint + journal), ${Math.max(1, Math.round(shape.large / LOANS_PER_COMMUNE))} communes`,
       },
       {
         section: SECTION,

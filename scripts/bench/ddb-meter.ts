@@ -16,6 +16,8 @@ export type Meter = {
   itemsRead: number;
   /** UpdateItem calls whose key is a loan item. */
   loanUpdates: number;
+  /** Items in all TransactWriteItems calls together. */
+  transactWriteItems: number;
   /** The last input of each command, as sent on the wire (marshalled). */
   lastInput: Map<string, Input>;
   reset(): void;
@@ -28,12 +30,14 @@ export function attachMeter(store: HttpStore): Meter {
     attempts: 0,
     itemsRead: 0,
     loanUpdates: 0,
+    transactWriteItems: 0,
     lastInput: new Map(),
     reset() {
       meter.commands.clear();
       meter.attempts = 0;
       meter.itemsRead = 0;
       meter.loanUpdates = 0;
+      meter.transactWriteItems = 0;
       meter.lastInput.clear();
     },
     total() {
@@ -53,6 +57,9 @@ export function attachMeter(store: HttpStore): Meter {
       meter.commands.set(command, (meter.commands.get(command) ?? 0) + 1);
       meter.lastInput.set(command, input);
       if (command === "UpdateItemCommand" && isLoanKey(input.Key)) meter.loanUpdates++;
+      if (command === "TransactWriteItemsCommand") {
+        meter.transactWriteItems += (input.TransactItems as unknown[] | undefined)?.length ?? 0;
+      }
       meter.itemsRead += itemsIn(command, output);
     },
   };

@@ -17,9 +17,14 @@ export function shardCount(): number {
   return Number.isInteger(n) && n > 0 && n <= 4096 ? n : 16;
 }
 
-function shardOf(loanId: string, shards: number): number {
+/**
+ * A commune's loans share one shard, sorted by program, so a page of the nightly jobs covers one or two
+ * (commune, program) books and commits a journal of a few items, not one per loan. Shards stay even at
+ * scale because each holds many communes (≈ 40 of ~10,000 in 256 shards).
+ */
+function shardOf(communePath: string, shards: number): number {
   let h = 2166136261;
-  for (let i = 0; i < loanId.length; i++) h = Math.imul(h ^ loanId.charCodeAt(i), 16777619) >>> 0;
+  for (let i = 0; i < communePath.length; i++) h = Math.imul(h ^ communePath.charCodeAt(i), 16777619) >>> 0;
   return h % shards;
 }
 
@@ -49,8 +54,8 @@ export function loanToItem(loan: Loan, placement: LoanPlacement, extra: LoanExtr
     GSI2SK: keys.bookLoan(loan.memberId, loan.loanId),
   };
   if (SHARDED.has(loan.status)) {
-    item.GSI3PK = keys.jobShard(shardOf(loan.loanId, shardCount()));
-    item.GSI3SK = `LOAN#${loan.loanId}`;
+    item.GSI3PK = keys.jobShard(shardOf(placement.communePath, shardCount()));
+    item.GSI3SK = `${placement.communePath}#${loan.programCode}#${loan.loanId}`;
   }
   return item;
 }

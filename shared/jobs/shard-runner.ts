@@ -24,6 +24,13 @@ export type ShardOptions = {
   beforeCommit?: (page: number) => void | Promise<void>;
 };
 
+/**
+ * A page commits in one transaction: its checkpoint, at most one journal entry per loan, and the run's
+ * counter on the last page. DynamoDB takes 100 items in a transaction, so a page holds at most 98 loans,
+ * whatever a caller asks for: a page whose loans all sit in different communes still commits.
+ */
+export const MAX_PAGE_SIZE = 98;
+
 async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -36,8 +43,8 @@ async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise
 }
 
 /**
- * Works one shard of active loans page by page from its last checkpoint. Memory holds one page at a
- * time, whatever the shard's size. A failure of one loan is counted and logged and does not stop the
+ * Works one shard of active loans page by page from its last checkpoint. Memory holds two pages at
+ * most (the one being worked and the one read ahead), whatever the shard's size. A failure of one loan is counted and logged and does not stop the
  * shard (tomorrow's run catches that loan up); a failure of the page itself propagates, so the queue
  * retries the message and the shard resumes after its last committed page.
  */
@@ -46,7 +53,7 @@ export async function runShard(
   startPage: () => PageWork,
   options: ShardOptions = {},
 ): Promise<ShardTotals & { alreadyDone: boolean }> {
-  const pageSize = options.pageSize ?? 100;
+  const pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   const concurrency = options.concurrency ?? 16;
   const now = options.now ?? (() => new Date());
   const checkpoint = await readCheckpoint(message.job, message.businessDate, message.shard);
@@ -54,7 +61,7 @@ export async function runShard(
   let pages = (checkpoint?.pages as number | undefined) ?? 0;
   let cursor = (checkpoint?.cursor as Record<string, unknown> | null | undefined) ?? undefined;
   let totals = { ...EMPTY_TOTALS };
-  for (;;) {
+  const readPage = async (from: Record<string, unknown> | undefined) => {
     const page = await db().send(
       new QueryCommand({
         TableName: tableNameFromEnv(),
@@ -62,14 +69,26 @@ export async function runShard(
         KeyConditionExpression: "GSI3PK = :shard",
         ExpressionAttributeValues: { ":shard": keys.jobShard(message.shard) },
         Limit: pageSize,
-        ...(cursor ? { ExclusiveStartKey: cursor } : {}),
+        ...(from ? { ExclusiveStartKey: from } : {}),
       }),
     );
-    const work = startPage();
-    const pageTotals = { ...EMPTY_TOTALS, pages: 1 };
     // The shard index holds keys only; one BatchGetItem reads the page's loans (stale copies are
     // caught by each loan's conditional write and re-read there).
-    const loans = await hydrate(page.Items ?? []);
+    return { loans: await hydrate(page.Items ?? []), next: page.LastEvaluatedKey };
+  };
+  // Reads run one page ahead, so the table is never idle between pages; a failed read surfaces when
+  // its page is reached, and nothing is written for a page before its turn.
+  const readAhead = (from: Record<string, unknown> | undefined) => {
+    const reading = readPage(from);
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let reading = readAhead(cursor);
+  for (;;) {
+    const { loans, next } = await reading;
+    if (next) reading = readAhead(next);
+    const work = startPage();
+    const pageTotals = { ...EMPTY_TOTALS, pages: 1 };
     await mapLimited(loans, concurrency, async (loan) => {
       pageTotals.seen++;
       try {
@@ -81,7 +100,7 @@ export async function runShard(
       }
     });
     await options.beforeCommit?.(pages);
-    cursor = page.LastEvaluatedKey;
+    cursor = next;
     await commitPage({
       job: message.job,
       businessDate: message.businessDate,
