@@ -35,6 +35,11 @@ export type AwsClientOptions = {
   transport?: Transport;
   /** Waits before a retry; tests replace it to run without sleeping. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * False for calls whose repeat has an effect of its own (an SMS sent twice): only answers in which
+   * the service said it did nothing (throttling, a refused connection) are retried, never a timeout.
+   */
+  idempotent?: boolean;
 };
 
 export type Protocol = {
@@ -43,8 +48,10 @@ export type Protocol = {
   error(response: TransportResponse): { code: string; message: string; fields: Record<string, unknown> };
 };
 
+/** The error codes the SDK's standard retry strategy treats as throttling, plus DynamoDB's own. */
 const THROTTLED = new Set([
   "ThrottlingException",
+  "ThrottledException",
   "ProvisionedThroughputExceededException",
   "RequestLimitExceeded",
   "TooManyRequestsException",
@@ -53,9 +60,20 @@ const THROTTLED = new Set([
   "RequestThrottled",
   "RequestThrottledException",
   "SlowDown",
+  "BandwidthLimitExceeded",
+  "LimitExceededException",
+  "PriorRequestNotComplete",
+  "TransactionInProgressException",
+  "EC2ThrottledException",
 ]);
 const TRANSIENT = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "InternalServerError"]);
-const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ECONNABORTED"]);
+const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ECONNABORTED", "ENOTFOUND"]);
+/** Connection errors that prove the request never reached the service. */
+const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+/** The SDK's backoff bases: longer after throttling, so a hot partition gets time to cool. */
+const THROTTLING_DELAY_BASE_MS = 500;
+const TRANSIENT_DELAY_BASE_MS = 100;
+const MAX_DELAY_MS = 20_000;
 
 export class AwsClient {
   readonly url: URL;
@@ -106,8 +124,9 @@ export class AwsClient {
         failure = (error instanceof Error ? error : new Error(String(error))) as AwsError;
         failure.$metadata = { ...failure.$metadata, attempts: attempt };
       }
-      if (attempt >= this.maxAttempts || !retryable(failure)) throw failure;
-      await this.sleep(Math.random() * Math.min(2000, 50 * 2 ** attempt));
+      if (attempt >= this.maxAttempts || !retryable(failure, this.options.idempotent ?? true)) throw failure;
+      const base = isThrottling(failure) ? THROTTLING_DELAY_BASE_MS : TRANSIENT_DELAY_BASE_MS;
+      await this.sleep(Math.min(MAX_DELAY_MS, Math.random() * 2 ** attempt * base));
     }
   }
 }
@@ -122,7 +141,9 @@ export const JSON_1_0: Protocol = {
       // A proxy's page or an empty body: the status says enough.
     }
     const { __type, message, Message, ...rest } = fields;
-    const type = String(__type ?? response.headers["x-amzn-errortype"] ?? "");
+    // Query-compatible services (SQS) also name the error as their query API did: "Code;Sender".
+    const legacy = response.headers["x-amzn-query-error"]?.split(";")[0];
+    const type = String(legacy || (__type ?? response.headers["x-amzn-errortype"] ?? ""));
     return {
       code: type.slice(type.lastIndexOf("#") + 1).split(":")[0] ?? "",
       message: String(message ?? Message ?? ""),
@@ -169,14 +190,23 @@ export function regionFromEnv(): string {
   return process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "ap-southeast-1";
 }
 
-function retryable(error: AwsError): boolean {
-  if (THROTTLED.has(error.name) || TRANSIENT.has(error.name)) return true;
-  if (NETWORK.has((error as { code?: string }).code ?? "")) return true;
+function isThrottling(error: AwsError): boolean {
+  return THROTTLED.has(error.name) || error.$metadata?.httpStatusCode === 429;
+}
+
+function retryable(error: AwsError, idempotent: boolean): boolean {
+  const code = (error as { code?: string }).code ?? "";
+  if (isThrottling(error) || NEVER_SENT.has(code)) return true;
+  if (!idempotent) return false;
+  if (TRANSIENT.has(error.name) || NETWORK.has(code)) return true;
   return (error.$metadata?.httpStatusCode ?? 0) >= 500;
 }
 
 function serviceError(protocol: Protocol, response: TransportResponse, attempts: number): AwsError {
-  const { code, message, fields } = protocol.error(response);
+  const parsed = protocol.error(response);
+  const { code, fields } = parsed;
+  // A signature mismatch quotes the canonical request, session token included: never pass that on.
+  const message = /Signature|Unrecognized/i.test(code) ? "AWS refused the request signature" : parsed.message;
   const requestId = response.headers["x-amzn-requestid"];
   const error = Object.assign(new Error(message || `${response.status} from ${code || "the service"}`), fields, {
     $fault: response.status >= 500 ? "server" : "client",

@@ -14,6 +14,8 @@ export class SqsClient {
   async sendMessageBatch(queueUrl: string, entries: BatchEntry[]): Promise<BatchResult> {
     const response = await this.client.post(JSON_1_0, JSON.stringify({ QueueUrl: queueUrl, Entries: entries }), {
       "x-amz-target": "AmazonSQS.SendMessageBatch",
+      // Asks SQS for its query-API error codes too, as the SDK does.
+      "x-amzn-query-mode": "true",
     });
     return JSON.parse(response.body) as BatchResult;
   }

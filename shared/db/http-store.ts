@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { AwsClient, type AwsClientOptions, JSON_1_0 } from "../aws/client.ts";
 import type { DocumentStore, Operation, StoreCommand } from "./store.ts";
@@ -82,10 +83,17 @@ function marshalInput(operation: Operation, input: Wire): Wire {
         ),
       };
     case "TransactGetItems":
+      return {
+        ...input,
+        TransactItems: (input.TransactItems as Record<string, Wire>[]).map((item) => mapValues(item, withValues)),
+      };
     case "TransactWriteItems":
       return {
         ...input,
         TransactItems: (input.TransactItems as Record<string, Wire>[]).map((item) => mapValues(item, withValues)),
+        // One token for every attempt of this call, as the SDK fills it: a retry after a commit whose
+        // answer was lost is then answered as the commit, instead of failing its own conditions.
+        ClientRequestToken: input.ClientRequestToken ?? randomUUID(),
       };
     default:
       return withValues(input);

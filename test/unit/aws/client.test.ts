@@ -39,22 +39,26 @@ const jsonError = (status: number, type: string, extra: Record<string, unknown> 
 });
 
 describe("the signed AWS client", () => {
-  it("retries throttling, 5xx, timeouts and dropped connections up to three attempts, then throws the last", async () => {
+  it("retries throttling, 429, 5xx, timeouts and dropped connections, backing off longer after throttling", async () => {
     const timeout = Object.assign(new Error("No answer within 3000 ms"), { name: "TimeoutError" });
     const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
-    for (const first of [
-      jsonError(400, "ThrottlingException"),
-      jsonError(500, "InternalServerError"),
-      timeout,
-      reset,
-    ]) {
+    const tooMany: TransportResponse = { status: 429, headers: {}, body: "" };
+    const cases: [TransportResponse | Error, number][] = [
+      [jsonError(400, "ThrottlingException"), 1000],
+      [jsonError(400, "TransactionInProgressException"), 1000],
+      [tooMany, 1000],
+      [jsonError(500, "InternalServerError"), 200],
+      [timeout, 200],
+      [reset, 200],
+    ];
+    for (const [first, longestWait] of cases) {
       const { requests, waits, options } = scripted([first, ok({ fine: true })]);
       const client = new AwsClient({ ...options, service: "dynamodb" });
       const answer = await client.post(JSON_1_0, "{}", { "x-amz-target": "DynamoDB_20120810.GetItem" });
       expect(JSON.parse(answer.body)).toEqual({ fine: true });
       expect(requests).toHaveLength(2);
       expect(waits).toHaveLength(1);
-      expect(waits[0]).toBeLessThanOrEqual(100);
+      expect(waits[0]).toBeLessThanOrEqual(longestWait);
     }
 
     const { requests, options } = scripted([
@@ -103,6 +107,19 @@ describe("the signed AWS client", () => {
   });
 });
 
+describe("what an error may carry", () => {
+  it("never repeats a signature mismatch's message, which quotes the canonical request and token", async () => {
+    const { options } = scripted([
+      jsonError(400, "InvalidSignatureException", {
+        message: "The request signature we calculated does not match... x-amz-security-token:SECRET-TOKEN",
+      }),
+    ]);
+    const error = await rejection<Error>(new AwsClient({ ...options, service: "dynamodb" }).post(JSON_1_0, "{}"));
+    expect(error.name).toBe("InvalidSignatureException");
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain("SECRET-TOKEN");
+  });
+});
+
 describe("SQS and SNS as the job functions use them", () => {
   it("sends a shard batch to SQS's JSON protocol and returns what SQS refused", async () => {
     const { requests, options } = scripted([ok({ Successful: [{ Id: "s1" }], Failed: [{ Id: "s2", Code: "X" }] })]);
@@ -117,6 +134,7 @@ describe("SQS and SNS as the job functions use them", () => {
     expect(request!.url.host).toBe("sqs.ap-southeast-1.amazonaws.com");
     expect(request!.headers["x-amz-target"]).toBe("AmazonSQS.SendMessageBatch");
     expect(request!.headers["content-type"]).toBe("application/x-amz-json-1.0");
+    expect(request!.headers["x-amzn-query-mode"]).toBe("true");
     expect(JSON.parse(request!.body)).toEqual({
       QueueUrl: queueUrl,
       Entries: [
@@ -180,5 +198,45 @@ describe("SQS and SNS as the job functions use them", () => {
     });
     expect(sent.messageId).toBe("m1");
     expect(throttled.requests).toHaveLength(2);
+  });
+
+  it("does not publish again after a timeout, which may have sent the SMS already", async () => {
+    const timeout = Object.assign(new Error("No answer within 10000 ms"), { name: "TimeoutError" });
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    for (const fault of [timeout, reset, { status: 500, headers: {}, body: "<Code>InternalError</Code>" }]) {
+      const { requests, options } = scripted([fault, { status: 200, headers: {}, body: "<MessageId>m2</MessageId>" }]);
+      const failure = await rejection<Error>(
+        new SnsClient(options).publishSms({ phoneNumber: "+84900000000", message: "x", attributes: {} }),
+      );
+      expect(failure).toBeInstanceOf(Error);
+      expect(requests).toHaveLength(1);
+    }
+    // A refused connection never reached SNS, so it is safe to try again.
+    const refused = scripted([
+      Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
+      { status: 200, headers: {}, body: "<MessageId>m3</MessageId>" },
+    ]);
+    const sent = await new SnsClient(refused.options).publishSms({
+      phoneNumber: "+84900000000",
+      message: "x",
+      attributes: {},
+    });
+    expect(sent.messageId).toBe("m3");
+  });
+
+  it("names an SQS error by its query-API code when SQS gives one", async () => {
+    const { options } = scripted([
+      {
+        status: 400,
+        headers: { "x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender" },
+        body: JSON.stringify({
+          __type: "com.amazonaws.sqs#QueueDoesNotExist",
+          message: "The specified queue does not exist.",
+        }),
+      },
+    ]);
+    const error = await rejection<Error>(new SqsClient(options).sendMessageBatch("https://sqs.x/1/q", []));
+    expect(error.name).toBe("AWS.SimpleQueueService.NonExistentQueue");
+    expect(error.message).toBe("The specified queue does not exist.");
   });
 });
