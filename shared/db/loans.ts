@@ -89,7 +89,16 @@ export function placementOf(item: Item): LoanPlacement {
  * loan's index keys follow its status (it leaves the job shards when closed).
  */
 /** Attributes a loan item carries besides the domain's Loan; every rewrite keeps them. */
-const CARRIED = ["recentAccruals", "lastPayment", "approvedAt", "approvedBy", "disbursedBy", "checkedOn"] as const;
+const CARRIED = [
+  "recentAccruals",
+  "lastPayment",
+  "approvedAt",
+  "approvedBy",
+  "disbursedBy",
+  "checkedOn",
+  // The business date whose overdue transfer last moved the loan.
+  "overdueMovedFor",
+] as const;
 
 export function putLoan(loan: Loan, previous: Item, extra: Item = {}): TransactItem {
   const item = loanToItem(loan, placementOf(previous), {

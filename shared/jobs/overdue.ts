@@ -21,9 +21,13 @@ export function overdueWork(businessDate: string): () => PageWork {
       for (let attempt = 0; attempt < MAX_ATTEMPTS && current; attempt++) {
         const loan = loanFromItem(current);
         const { loan: next, overdueDeltaVnd } = classifyOverdue(loan, businessDate);
-        if (overdueDeltaVnd === 0 && next.status === loan.status) return "skipped";
+        if (overdueDeltaVnd === 0 && next.status === loan.status) {
+          // Moved for this date already: by this run's own page before it was interrupted, whose first
+          // count was lost with the page.
+          return current.overdueMovedFor === businessDate ? "updated" : "skipped";
+        }
         const writes = [
-          putLoan(next, current),
+          putLoan(next, current, { overdueMovedFor: businessDate }),
           ...aggregateWrites(current, loan.programCode, { overdueVnd: overdueDeltaVnd }),
         ];
         try {

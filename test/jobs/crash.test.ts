@@ -59,12 +59,16 @@ describe("a worker killed part-way through a shard", () => {
   let clean: Snapshot;
   /** Loans each night's accrual run reports, as operators read it in the run totals and metrics. */
   const cleanAccrued: number[] = [];
+  /** Loans each night's overdue transfer reports as moved. */
+  const cleanMoved: number[] = [];
 
   beforeAll(async () => {
     await newTwin("clean");
-    await year(NIGHTS, async (date) =>
-      cleanAccrued.push((await runNight(date, { pageSize: PAGE_SIZE })).accrual.updated),
-    );
+    await year(NIGHTS, async (date) => {
+      const night = await runNight(date, { pageSize: PAGE_SIZE });
+      cleanAccrued.push(night.accrual.updated);
+      cleanMoved.push(night.overdue.updated);
+    });
     clean = await snapshot();
     // The clean run must itself be worth comparing to: loans went overdue and interest was journaled.
     expect(clean.loans.filter((loan) => loan.status === "OVERDUE").length).toBeGreaterThan(10);
@@ -88,15 +92,18 @@ describe("a worker killed part-way through a shard", () => {
       }
     };
     const accrued: number[] = [];
+    const moved: number[] = [];
     await year(NIGHTS, async (date) => {
       const night = await runNight(date, { pageSize: PAGE_SIZE, beforeCommit, maxReceives: 25 });
       expect([night.accrual.deadLetters, night.overdue.deadLetters]).toEqual([0, 0]);
       expect([night.accrual.shardsDone, night.overdue.shardsDone]).toEqual([4, 4]);
       accrued.push(night.accrual.updated);
+      moved.push(night.overdue.updated);
     });
     expect(kills).toBeGreaterThan(10);
     expect(comparable(await snapshot())).toEqual(comparable(clean));
     expect(accrued).toEqual(cleanAccrued);
+    expect(moved).toEqual(cleanMoved);
   });
 
   it("ends as a clean run when the worker dies mid-page, some writes landed and their answers lost", async () => {
@@ -129,6 +136,7 @@ describe("a worker killed part-way through a shard", () => {
       },
     } as unknown as DocumentStore;
     const accrued: number[] = [];
+    const moved: number[] = [];
     await year(NIGHTS, async (date) => {
       setDocumentClient(dying);
       const night = await runNight(date, { pageSize: PAGE_SIZE, maxReceives: 25, parallelShards: 1 });
@@ -136,11 +144,13 @@ describe("a worker killed part-way through a shard", () => {
       dead = false;
       expect([night.accrual.deadLetters, night.overdue.deadLetters]).toEqual([0, 0]);
       accrued.push(night.accrual.updated);
+      moved.push(night.overdue.updated);
     });
     expect(kills).toBeGreaterThan(5);
     expect(lostAnswers).toBeGreaterThan(2);
     expect(comparable(await snapshot())).toEqual(comparable(clean));
     expect(accrued).toEqual(cleanAccrued);
+    expect(moved).toEqual(cleanMoved);
   });
 });
 
