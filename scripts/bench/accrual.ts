@@ -126,7 +126,7 @@ export async function benchAccrual(shape: AccrualShape, progress: (line: string)
         pass: throughputRatio !== null && throughputRatio >= THROUGHPUT_TARGET && health(large) === "",
         note:
           `job ${large.job.seconds.toFixed(1)} s, ${PARALLEL_SHARDS} shards × ${SHARD_CONCURRENCY} in flight, ${SHARDS} shards; ` +
-          `baseline ${baseline.count.toLocaleString("en-US")} conditional UpdateItem at ${concurrency} in flight, ` +
+          `baseline ${baseline.count.toLocaleString("en-US")} conditional UpdateItem through the SDK's document client at ${concurrency} in flight, ` +
           `half before the job and half after, ${baseline.conditionFailures} condition failures; ` +
           `CPU per loan: client ${perLoanMs(large.job.cpuSeconds, large.updated)} ms vs ${perLoanMs(baseline.cpuSeconds, baseline.count)} ms raw, ` +
           `engine ${perLoanMs(large.job.engineCpuSeconds, large.updated)} ms vs ${perLoanMs(baseline.engineCpuSeconds, baseline.count)} ms raw` +

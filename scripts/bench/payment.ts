@@ -101,7 +101,7 @@ export async function benchPayment(engine: Engine, options: { payments: number }
         pass: medianRatio !== null && medianRatio <= MEDIAN_TARGET,
         note:
           `baseline: TransactGet(${read.TransactItems.length}) + TransactWrite(${writeShape}) replayed from the handler's ` +
-          "own inputs on a separate client, in alternating blocks of 25",
+          "own inputs on a separate SDK client, in alternating blocks of 25",
       },
       {
         section: SECTION,
