@@ -196,7 +196,9 @@ function isThrottling(error: AwsError): boolean {
 
 function retryable(error: AwsError, idempotent: boolean): boolean {
   const code = (error as { code?: string }).code ?? "";
-  if (isThrottling(error) || NEVER_SENT.has(code)) return true;
+  if (isThrottling(error) || NEVER_SENT.has(code) || (error as { staleConnection?: boolean }).staleConnection) {
+    return true;
+  }
   if (!idempotent) return false;
   if (TRANSIENT.has(error.name) || NETWORK.has(code)) return true;
   return (error.$metadata?.httpStatusCode ?? 0) >= 500;
@@ -255,7 +257,12 @@ export function nodeTransport(): Transport {
         timeout.name = "TimeoutError";
         req.destroy(timeout);
       }, request.timeoutMs);
-      req.on("error", fail);
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the service had already closed (a Lambda thawed after minutes idle) is
+        // reset before any answer: the request never reached the service, so even an SMS may be retried.
+        if (req.reusedSocket && error.code === "ECONNRESET") Object.assign(error, { staleConnection: true });
+        fail(error);
+      });
       req.end(request.body);
     });
 }

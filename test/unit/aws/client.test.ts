@@ -3,8 +3,17 @@
  * service errors, and the exact requests SQS and SNS receive from the job functions.
  */
 
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { AwsClient, JSON_1_0, type TransportRequest, type TransportResponse } from "../../../shared/aws/client.ts";
+import {
+  AwsClient,
+  JSON_1_0,
+  nodeTransport,
+  QUERY,
+  type TransportRequest,
+  type TransportResponse,
+} from "../../../shared/aws/client.ts";
 import { SnsClient } from "../../../shared/aws/sns.ts";
 import { SqsClient } from "../../../shared/aws/sqs.ts";
 import { rejection } from "../../support/faults.ts";
@@ -103,6 +112,38 @@ describe("the signed AWS client", () => {
       expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKID\//);
       expect(request.headers["x-amz-security-token"]).toBe("token");
       expect(request.url.href).toBe("https://dynamodb.ap-southeast-1.amazonaws.com/");
+    }
+  });
+});
+
+describe("Node's transport under a kept-alive connection", () => {
+  it("marks a reset of a reused socket as stale, so even a call that must not repeat is sent again", async () => {
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      // The second request arrives on the kept-alive socket, which the server drops unanswered.
+      if (requests === 2) req.socket.destroy();
+      else res.end("<MessageId>ok</MessageId>");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new AwsClient({
+        service: "sns",
+        region: "ap-southeast-1",
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: CREDENTIALS,
+        transport: nodeTransport(),
+        sleep: async () => {},
+        idempotent: false,
+      });
+      await client.post(QUERY, "Action=Publish");
+      const again = await client.post(QUERY, "Action=Publish");
+      expect(again.body).toBe("<MessageId>ok</MessageId>");
+      expect(requests).toBe(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
@@ -211,7 +252,18 @@ describe("SQS and SNS as the job functions use them", () => {
       expect(failure).toBeInstanceOf(Error);
       expect(requests).toHaveLength(1);
     }
-    // A refused connection never reached SNS, so it is safe to try again.
+    // A reset of a kept-alive socket the service had closed, and a refused connection, never reached
+    // SNS, so it is safe to try again.
+    const stale = scripted([
+      Object.assign(new Error("socket hang up"), { code: "ECONNRESET", staleConnection: true }),
+      { status: 200, headers: {}, body: "<MessageId>m4</MessageId>" },
+    ]);
+    const resent = await new SnsClient(stale.options).publishSms({
+      phoneNumber: "+84900000000",
+      message: "x",
+      attributes: {},
+    });
+    expect(resent.messageId).toBe("m4");
     const refused = scripted([
       Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),
       { status: 200, headers: {}, body: "<MessageId>m3</MessageId>" },
