@@ -1,6 +1,6 @@
 import { monthOf } from "../domain/dates.ts";
 import type { Program } from "../domain/programs.ts";
-import { approve, createLoan, disburse } from "../domain/transitions.ts";
+import { adjustTerm, approve, createLoan, disburse, extendMaturity } from "../domain/transitions.ts";
 import { problems } from "../http/problem.ts";
 import { aggregateWrites, householdWrites } from "./aggregates.ts";
 import { type PlanOverride, quotaWrites } from "./credit-plans.ts";
@@ -8,7 +8,7 @@ import { ID_PREFIX, newId } from "./ids.ts";
 import type { Item } from "./items.ts";
 import { keys } from "./keys.ts";
 import { loanFromItem, loanToItem, loanViewFromItem, putLoan } from "./loans.ts";
-import type { Actor } from "./postings.ts";
+import { type Actor, loanItemFields } from "./postings.ts";
 import type { TransactItem, WritePlan } from "./write.ts";
 
 /** Application: a PENDING_APPROVAL loan placed where its member's group is. */
@@ -142,4 +142,81 @@ export function planDisbursement(
     writes,
     response: { status: 200, body: loanViewFromItem({ ...loanItem, ...after, accruedUnits: "0" }, program, today) },
   };
+}
+
+export type ScheduleChangeRequest =
+  | { kind: "TERM_ADJUSTMENT"; installmentSeq: number; newDueDate: string; reason: string }
+  | { kind: "EXTENSION"; newMaturityDate: string; reason: string };
+
+/**
+ * Term adjustment (one installment moves, maturity stays) or extension (maturity moves later): a new
+ * schedule version, kept beside the earlier ones, and an event in the loan's postings with its reason
+ * and who made it. Both take effect today and may only move days not yet accrued or classified, so the
+ * loan's balances stay as they are.
+ */
+export function planScheduleChange(
+  loanItem: Item,
+  program: Program,
+  request: ScheduleChangeRequest,
+  actor: Actor,
+  today: string,
+  now: string,
+): WritePlan {
+  const before = loanFromItem(loanItem);
+  const { loan: after, schedule } =
+    request.kind === "TERM_ADJUSTMENT"
+      ? adjustTerm(before, { ...request, effectiveOn: today })
+      : extendMaturity(before, { ...request, effectiveOn: today });
+  const transactionId = newId(ID_PREFIX.transaction);
+  const overdueVnd = after.overduePrincipalVnd - before.overduePrincipalVnd;
+  const writes: TransactItem[] = [
+    putLoan(after, loanItem),
+    {
+      Put: {
+        Item: {
+          ...keys.loanSchedule(after.loanId, schedule.version),
+          type: "SCHEDULE",
+          loanId: after.loanId,
+          version: schedule.version,
+          installments: schedule.installments,
+          reason: request.kind,
+          note: schedule.reason,
+          effectiveOn: schedule.effectiveOn,
+          createdAt: now,
+          createdBy: actor.sub,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    },
+    {
+      Put: {
+        Item: {
+          ...keys.loanTransaction(after.loanId, transactionId),
+          type: "LOAN_TX",
+          transactionId,
+          loanId: after.loanId,
+          memberId: after.memberId,
+          groupId: after.groupId,
+          kind: request.kind,
+          valueDate: today,
+          postedAt: now,
+          interestVnd: 0,
+          principalVnd: 0,
+          amountVnd: 0,
+          channel: null,
+          receiptId: null,
+          reversesTransactionId: null,
+          allocation: [],
+          actor,
+          reason: schedule.reason,
+          scheduleVersion: schedule.version,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    },
+    // The engine keeps classified history as it was; should that ever move overdue principal, so does the portfolio.
+    ...(overdueVnd === 0 ? [] : aggregateWrites(loanItem, after.programCode, { overdueVnd })),
+  ];
+  const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, today);
+  return { writes, response: { status: 200, body: view } };
 }

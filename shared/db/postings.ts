@@ -180,7 +180,7 @@ export async function planPayment(
 }
 
 /** The loan fields that change, as they sit on the item (accrued units as a string). */
-function loanItemFields(loan: Loan): Item {
+export function loanItemFields(loan: Loan): Item {
   return { ...loan, accruedUnits: encodeUnits(loan.accruedUnits) };
 }
 
@@ -285,7 +285,7 @@ export function transactionView(item: Item) {
   return {
     transactionId: item.transactionId as string,
     loanId: item.loanId as string,
-    kind: item.kind as "DISBURSEMENT" | "PAYMENT" | "REVERSAL",
+    kind: item.kind as "DISBURSEMENT" | "PAYMENT" | "REVERSAL" | "TERM_ADJUSTMENT" | "EXTENSION",
     postedAt: item.postedAt as string,
     valueDate: item.valueDate as string,
     interestVnd: item.interestVnd as number,
@@ -300,6 +300,9 @@ export function transactionView(item: Item) {
       role: (item.actor as Actor).role,
       deviceId: (item.actor as Actor).deviceId ?? null,
     },
+    // A schedule change carries its reason and the schedule version it made.
+    ...(item.reason ? { reason: item.reason as string } : {}),
+    ...(item.scheduleVersion ? { scheduleVersion: item.scheduleVersion as number } : {}),
     // A disbursement over the commune's credit plan carries who overrode it and why, for audit.
     ...(item.planOverride ? { planOverride: item.planOverride as PlanOverride & { at: string } } : {}),
   };

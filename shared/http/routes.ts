@@ -79,6 +79,8 @@ export const ROUTES: RouteDef[] = [
   { method: "POST", path: "/v1/loans", function: "loans" },
   { method: "POST", path: "/v1/loans/{loanId}/approve", function: "loans" },
   { method: "POST", path: "/v1/loans/{loanId}/disburse", function: "loans" },
+  { method: "POST", path: "/v1/loans/{loanId}/term-adjustments", function: "loans" },
+  { method: "POST", path: "/v1/loans/{loanId}/extensions", function: "loans" },
   { method: "GET", path: "/v1/loans/{loanId}", function: "loans" },
   { method: "GET", path: "/v1/loans/{loanId}/schedule", function: "loans" },
   { method: "GET", path: "/v1/loans/{loanId}/transactions", function: "loans" },

@@ -103,6 +103,14 @@ type Row = {
 
 const IN_GROUP = { scope: GROUP, member: "a1" as const };
 
+/** A loan of member A1 disbursed today (24 months, principal every 6), for a route that changes its schedule. */
+async function freshDisbursedLoan(e2e: E2e, root: string, memberId: string): Promise<string> {
+  const loanId = await applyForLoan(e2e.api, root, memberId);
+  expectStatus(await post(e2e.api, root, `/v1/loans/${loanId}/approve`, {}), 200);
+  expectStatus(await post(e2e.api, root, `/v1/loans/${loanId}/disburse`, { disbursedOn: today() }), 200);
+  return loanId;
+}
+
 const MATRIX: Record<string, Row> = {
   "GET /v1/health": { roles: "open", ok: 200, request: async () => ({ method: "GET", path: "/v1/health" }) },
   "GET /v1/openapi.json": {
@@ -229,6 +237,36 @@ const MATRIX: Record<string, Row> = {
       const loanId = await applyForLoan(e2e.api, root, world.a1.memberId);
       expectStatus(await post(e2e.api, root, `/v1/loans/${loanId}/approve`, {}), 200);
       return { method: "POST", path: `/v1/loans/${loanId}/disburse`, body: { disbursedOn: today() } };
+    },
+  },
+  "POST /v1/loans/{loanId}/term-adjustments": {
+    roles: OFFICERS,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world, root, e2e }) => {
+      const loanId = await freshDisbursedLoan(e2e, root, world.a1.memberId);
+      return {
+        method: "POST",
+        path: `/v1/loans/${loanId}/term-adjustments`,
+        body: {
+          installmentSeq: 1,
+          newDueDate: addDays(addMonthsClamped(today(), 6), 10),
+          reason: "Lũ quét, hộ xin lùi kỳ",
+        },
+      };
+    },
+  },
+  "POST /v1/loans/{loanId}/extensions": {
+    roles: OFFICERS,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world, root, e2e }) => {
+      const loanId = await freshDisbursedLoan(e2e, root, world.a1.memberId);
+      return {
+        method: "POST",
+        path: `/v1/loans/${loanId}/extensions`,
+        body: { newMaturityDate: addMonthsClamped(today(), 30), reason: "Mất mùa, gia hạn 6 tháng" },
+      };
     },
   },
   "GET /v1/loans/{loanId}": {

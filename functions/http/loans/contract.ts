@@ -148,7 +148,7 @@ export const getSchedule = defineContract({
 export const transactionView = z.object({
   transactionId: z.string(),
   loanId: z.string(),
-  kind: z.enum(["DISBURSEMENT", "PAYMENT", "REVERSAL"]),
+  kind: z.enum(["DISBURSEMENT", "PAYMENT", "REVERSAL", "TERM_ADJUSTMENT", "EXTENSION"]),
   postedAt: z.string(),
   valueDate: z.string(),
   interestVnd: z.int(),
@@ -159,6 +159,10 @@ export const transactionView = z.object({
   reversesTransactionId: z.nullable(z.string()),
   allocation: z.array(z.object({ kind: z.string(), installmentSeq: z.optional(z.int()), amountVnd: z.int() })),
   actor: z.object({ sub: z.string(), role: z.string(), deviceId: z.nullable(z.string()) }),
+  /** Why a reversal or a schedule change was made. */
+  reason: z.optional(z.string()),
+  /** The schedule version a term adjustment or an extension made. */
+  scheduleVersion: z.optional(z.int()),
   /** Present on a disbursement made over the commune's credit plan with the CREDIT_PLAN right. */
   planOverride: z.optional(z.object({ sub: z.string(), role: z.string(), reason: z.string(), at: z.string() })),
 });
@@ -213,6 +217,36 @@ export const reversePosting = defineContract({
   responses: {
     201: { description: "Reversed", schema: z.object({ transactionId: z.string(), loan: loanView }) },
   },
+  problems: [422],
+});
+
+export const adjustTerm = defineContract({
+  method: "POST",
+  path: "/v1/loans/{loanId}/term-adjustments",
+  operationId: "adjustTerm",
+  summary: "Move one installment's due date (điều chỉnh kỳ hạn nợ); the maturity stays",
+  tags: ["loans"],
+  roles: OFFICERS,
+  params: loanParams,
+  body: z.strictObject({
+    installmentSeq: z.int().check(z.minimum(1), z.maximum(1000)),
+    newDueDate: businessDate,
+    reason: text(500),
+  }),
+  responses: { 200: { description: "A new schedule version is in force from today", schema: loanView } },
+  problems: [422],
+});
+
+export const extendLoan = defineContract({
+  method: "POST",
+  path: "/v1/loans/{loanId}/extensions",
+  operationId: "extendLoan",
+  summary: "Move the maturity later (gia hạn nợ); interest keeps running",
+  tags: ["loans"],
+  roles: OFFICERS,
+  params: loanParams,
+  body: z.strictObject({ newMaturityDate: businessDate, reason: text(500) }),
+  responses: { 200: { description: "A new schedule version is in force from today", schema: loanView } },
   problems: [422],
 });
 

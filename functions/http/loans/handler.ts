@@ -2,7 +2,12 @@ import { visibleLoan } from "../../../shared/db/access.ts";
 import { readQuota } from "../../../shared/db/credit-plans.ts";
 import { getItem, hydrate, type Item, queryPage } from "../../../shared/db/items.ts";
 import { keys } from "../../../shared/db/keys.ts";
-import { planApplication, planApproval, planDisbursement } from "../../../shared/db/loan-lifecycle.ts";
+import {
+  planApplication,
+  planApproval,
+  planDisbursement,
+  planScheduleChange,
+} from "../../../shared/db/loan-lifecycle.ts";
 import { loanFromItem, loanViewFromItem, programFrom } from "../../../shared/db/loans.ts";
 import { actorOf, planPayment, planReversal, transactionView } from "../../../shared/db/postings.ts";
 import { loadProgram } from "../../../shared/db/programs.ts";
@@ -100,6 +105,22 @@ const disburseLoan = implement(c.disburseLoan, async ({ params, body, caller, id
     }),
   );
 });
+
+const adjustTerm = implement(c.adjustTerm, async ({ params, body, caller, idempotency }) =>
+  writeResult(
+    await loanWrite(caller, params.loanId, idempotency!, (loan, program, today) =>
+      planScheduleChange(loan, program, { kind: "TERM_ADJUSTMENT", ...body }, actorOf(caller, null), today, now()),
+    ),
+  ),
+);
+
+const extendLoan = implement(c.extendLoan, async ({ params, body, caller, idempotency }) =>
+  writeResult(
+    await loanWrite(caller, params.loanId, idempotency!, (loan, program, today) =>
+      planScheduleChange(loan, program, { kind: "EXTENSION", ...body }, actorOf(caller, null), today, now()),
+    ),
+  ),
+);
 
 const postPayment = implement(c.postPayment, async ({ params, body, caller, idempotency }) => {
   if (caller.role === "GROUP_LEADER" && body.channel !== "GROUP_COLLECTION") {
@@ -288,6 +309,8 @@ export const handler = httpFunction([
   createLoan,
   approveLoan,
   disburseLoan,
+  adjustTerm,
+  extendLoan,
   getLoan,
   getSchedule,
   listTransactions,
