@@ -1,7 +1,17 @@
-import { monthOf } from "../domain/dates.ts";
+import { addDays, monthOf } from "../domain/dates.ts";
 import type { Program } from "../domain/programs.ts";
-import { adjustTerm, approve, createLoan, disburse, extendMaturity } from "../domain/transitions.ts";
+import {
+  adjustTerm,
+  approve,
+  createLoan,
+  disburse,
+  extendMaturity,
+  freeze,
+  unfreeze,
+  writeOff,
+} from "../domain/transitions.ts";
 import { problems } from "../http/problem.ts";
+import { postingJournalWrites } from "../jobs/journal.ts";
 import { aggregateWrites, householdWrites } from "./aggregates.ts";
 import { type PlanOverride, quotaWrites } from "./credit-plans.ts";
 import { ID_PREFIX, newId } from "./ids.ts";
@@ -216,6 +226,74 @@ export function planScheduleChange(
     },
     // The engine keeps classified history as it was; should that ever move overdue principal, so does the portfolio.
     ...(overdueVnd === 0 ? [] : aggregateWrites(loanItem, after.programCode, { overdueVnd })),
+  ];
+  const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, today);
+  return { writes, response: { status: 200, body: view } };
+}
+
+export type DebtClassChange = "FREEZE" | "UNFREEZE" | "WRITE_OFF";
+
+const DEBT_CLASS_TRANSITIONS = { FREEZE: freeze, UNFREEZE: unfreeze, WRITE_OFF: writeOff } as const;
+
+/**
+ * Frozen debt (khoanh nợ), its end, and write-off, each from today and with its reason. Interest is
+ * brought to yesterday first and that catch-up journaled, as a payment does. A frozen loan stays in the
+ * portfolio with its balances and accrues nothing; a written-off loan keeps its balances for recovery but
+ * leaves the portfolio, the nightly jobs and its household's count of active loans.
+ */
+export function planDebtClassChange(
+  loanItem: Item,
+  program: Program,
+  request: { kind: DebtClassChange; reason: string },
+  actor: Actor,
+  today: string,
+  now: string,
+  member: Item | undefined,
+): WritePlan {
+  const before = loanFromItem(loanItem);
+  const { loan: after, added } = DEBT_CLASS_TRANSITIONS[request.kind](before, program, today);
+  const transactionId = newId(ID_PREFIX.transaction);
+  const communePath = loanItem.communePath as string;
+  const leavesPortfolio = request.kind === "WRITE_OFF";
+  if (leavesPortfolio && !member) throw problems.notFound(`Member ${before.memberId}`);
+  const writes: TransactItem[] = [
+    putLoan(after, loanItem),
+    {
+      Put: {
+        Item: {
+          ...keys.loanTransaction(after.loanId, transactionId),
+          type: "LOAN_TX",
+          transactionId,
+          loanId: after.loanId,
+          memberId: after.memberId,
+          groupId: after.groupId,
+          kind: request.kind,
+          valueDate: today,
+          postedAt: now,
+          interestVnd: 0,
+          principalVnd: 0,
+          amountVnd: 0,
+          channel: null,
+          receiptId: null,
+          reversesTransactionId: null,
+          allocation: [],
+          actor,
+          reason: request.reason,
+        },
+        ConditionExpression: "attribute_not_exists(PK)",
+      },
+    },
+    ...postingJournalWrites(addDays(today, -1), communePath, after.programCode, added),
+    ...(leavesPortfolio
+      ? [
+          ...householdWrites(member!, -1, communePath),
+          ...aggregateWrites(loanItem, after.programCode, {
+            borrowers: -1,
+            outstandingVnd: -after.outstandingPrincipalVnd,
+            overdueVnd: -after.overduePrincipalVnd,
+          }),
+        ]
+      : []),
   ];
   const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, today);
   return { writes, response: { status: 200, body: view } };

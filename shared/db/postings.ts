@@ -285,7 +285,15 @@ export function transactionView(item: Item) {
   return {
     transactionId: item.transactionId as string,
     loanId: item.loanId as string,
-    kind: item.kind as "DISBURSEMENT" | "PAYMENT" | "REVERSAL" | "TERM_ADJUSTMENT" | "EXTENSION",
+    kind: item.kind as
+      | "DISBURSEMENT"
+      | "PAYMENT"
+      | "REVERSAL"
+      | "TERM_ADJUSTMENT"
+      | "EXTENSION"
+      | "FREEZE"
+      | "UNFREEZE"
+      | "WRITE_OFF",
     postedAt: item.postedAt as string,
     valueDate: item.valueDate as string,
     interestVnd: item.interestVnd as number,

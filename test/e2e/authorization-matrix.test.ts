@@ -269,6 +269,34 @@ const MATRIX: Record<string, Row> = {
       };
     },
   },
+  "POST /v1/loans/{loanId}/freeze": {
+    roles: OFFICERS,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world, root, e2e }) => {
+      const loanId = await freshDisbursedLoan(e2e, root, world.a1.memberId);
+      return { method: "POST", path: `/v1/loans/${loanId}/freeze`, body: { reason: "Lũ quét tháng 9" } };
+    },
+  },
+  "POST /v1/loans/{loanId}/unfreeze": {
+    roles: OFFICERS,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world, root, e2e }) => {
+      const loanId = await freshDisbursedLoan(e2e, root, world.a1.memberId);
+      expectStatus(await post(e2e.api, root, `/v1/loans/${loanId}/freeze`, { reason: "Lũ quét" }), 200);
+      return { method: "POST", path: `/v1/loans/${loanId}/unfreeze`, body: { reason: "Hết thời hạn khoanh" } };
+    },
+  },
+  "POST /v1/loans/{loanId}/write-off": {
+    roles: OFFICERS,
+    ok: 200,
+    target: IN_GROUP,
+    request: async ({ world, root, e2e }) => {
+      const loanId = await freshDisbursedLoan(e2e, root, world.a1.memberId);
+      return { method: "POST", path: `/v1/loans/${loanId}/write-off`, body: { reason: "Người vay mất tích" } };
+    },
+  },
   "GET /v1/loans/{loanId}": {
     roles: ALL,
     ok: 200,

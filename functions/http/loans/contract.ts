@@ -148,7 +148,16 @@ export const getSchedule = defineContract({
 export const transactionView = z.object({
   transactionId: z.string(),
   loanId: z.string(),
-  kind: z.enum(["DISBURSEMENT", "PAYMENT", "REVERSAL", "TERM_ADJUSTMENT", "EXTENSION"]),
+  kind: z.enum([
+    "DISBURSEMENT",
+    "PAYMENT",
+    "REVERSAL",
+    "TERM_ADJUSTMENT",
+    "EXTENSION",
+    "FREEZE",
+    "UNFREEZE",
+    "WRITE_OFF",
+  ]),
   postedAt: z.string(),
   valueDate: z.string(),
   interestVnd: z.int(),
@@ -159,7 +168,7 @@ export const transactionView = z.object({
   reversesTransactionId: z.nullable(z.string()),
   allocation: z.array(z.object({ kind: z.string(), installmentSeq: z.optional(z.int()), amountVnd: z.int() })),
   actor: z.object({ sub: z.string(), role: z.string(), deviceId: z.nullable(z.string()) }),
-  /** Why a reversal or a schedule change was made. */
+  /** Why a reversal, a schedule change or a change of debt class was made. */
   reason: z.optional(z.string()),
   /** The schedule version a term adjustment or an extension made. */
   scheduleVersion: z.optional(z.int()),
@@ -249,6 +258,37 @@ export const extendLoan = defineContract({
   responses: { 200: { description: "A new schedule version is in force from today", schema: loanView } },
   problems: [422],
 });
+
+function debtClassContract(path: string, operationId: string, summary: string) {
+  return defineContract({
+    method: "POST",
+    path: `/v1/loans/{loanId}/${path}`,
+    operationId,
+    summary,
+    tags: ["loans"],
+    roles: OFFICERS,
+    params: loanParams,
+    body: z.strictObject({ reason: text(500) }),
+    responses: { 200: { description: "In force from today", schema: loanView } },
+    problems: [422],
+  });
+}
+
+export const freezeLoan = debtClassContract(
+  "freeze",
+  "freezeLoan",
+  "Freeze the debt (khoanh nợ) from today: nothing accrues and nothing more goes overdue",
+);
+export const unfreezeLoan = debtClassContract(
+  "unfreeze",
+  "unfreezeLoan",
+  "End a freeze: interest runs again from today",
+);
+export const writeOffLoan = debtClassContract(
+  "write-off",
+  "writeOffLoan",
+  "Write the loan off from today: balances stay for recovery, the loan leaves the portfolio",
+);
 
 export const listMemberLoans = defineContract({
   method: "GET",

@@ -5,6 +5,7 @@ import { keys } from "../../../shared/db/keys.ts";
 import {
   planApplication,
   planApproval,
+  planDebtClassChange,
   planDisbursement,
   planScheduleChange,
 } from "../../../shared/db/loan-lifecycle.ts";
@@ -19,6 +20,7 @@ import { type Caller, requireOwnGroup, requireOwnMemberOrScope } from "../../../
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { wantsHtml } from "../../../shared/http/html.ts";
 import { problems } from "../../../shared/http/problem.ts";
+import type { HttpRequest } from "../../../shared/http/route.ts";
 import { implement } from "../../../shared/http/route.ts";
 import { pageOf } from "../../../shared/http/schemas.ts";
 import { count } from "../../../shared/log/metrics.ts";
@@ -121,6 +123,17 @@ const extendLoan = implement(c.extendLoan, async ({ params, body, caller, idempo
     ),
   ),
 );
+
+/** Freeze, unfreeze and write-off share one shape; a write-off also moves the household's count. */
+function debtClassChange(kind: "FREEZE" | "UNFREEZE" | "WRITE_OFF") {
+  return async ({ params, body, caller, idempotency }: HttpRequest<typeof c.freezeLoan>) =>
+    writeResult(
+      await loanWrite(caller, params.loanId, idempotency!, async (loan, program, today) => {
+        const member = kind === "WRITE_OFF" ? await getItem(keys.member(loan.memberId as string), true) : undefined;
+        return planDebtClassChange(loan, program, { kind, ...body }, actorOf(caller, null), today, now(), member);
+      }),
+    );
+}
 
 const postPayment = implement(c.postPayment, async ({ params, body, caller, idempotency }) => {
   if (caller.role === "GROUP_LEADER" && body.channel !== "GROUP_COLLECTION") {
@@ -311,6 +324,9 @@ export const handler = httpFunction([
   disburseLoan,
   adjustTerm,
   extendLoan,
+  implement(c.freezeLoan, debtClassChange("FREEZE")),
+  implement(c.unfreezeLoan, debtClassChange("UNFREEZE")),
+  implement(c.writeOffLoan, debtClassChange("WRITE_OFF")),
   getLoan,
   getSchedule,
   listTransactions,
