@@ -179,6 +179,15 @@ export function planScheduleChange(
       : extendMaturity(before, { ...request, effectiveOn: today });
   const transactionId = newId(ID_PREFIX.transaction);
   const overdueVnd = after.overduePrincipalVnd - before.overduePrincipalVnd;
+  // What moved, so the postings alone tell an auditor the change without comparing schedule versions.
+  const scheduleChange =
+    request.kind === "TERM_ADJUSTMENT"
+      ? {
+          installmentSeq: request.installmentSeq,
+          fromDate: before.installments.find((i) => i.seq === request.installmentSeq)!.dueDate,
+          toDate: request.newDueDate,
+        }
+      : { fromDate: before.maturityDate!, toDate: after.maturityDate! };
   const writes: TransactItem[] = [
     putLoan(after, loanItem),
     {
@@ -220,6 +229,7 @@ export function planScheduleChange(
           actor,
           reason: schedule.reason,
           scheduleVersion: schedule.version,
+          scheduleChange,
         },
         ConditionExpression: "attribute_not_exists(PK)",
       },
@@ -238,7 +248,7 @@ const DEBT_CLASS_TRANSITIONS = { FREEZE: freeze, UNFREEZE: unfreeze, WRITE_OFF: 
 /**
  * Frozen debt (khoanh nợ), its end, and write-off, each from today and with its reason. Interest is
  * brought to yesterday first and that catch-up journaled, as a payment does. A frozen loan stays in the
- * portfolio with its balances and accrues nothing; a written-off loan keeps its balances for recovery but
+ * portfolio with its balances and accrues nothing; a written-off loan keeps its balances on record but
  * leaves the portfolio, the nightly jobs and its household's count of active loans.
  */
 export function planDebtClassChange(

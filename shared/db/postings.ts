@@ -311,6 +311,9 @@ export function transactionView(item: Item) {
     // A schedule change carries its reason and the schedule version it made.
     ...(item.reason ? { reason: item.reason as string } : {}),
     ...(item.scheduleVersion ? { scheduleVersion: item.scheduleVersion as number } : {}),
+    ...(item.scheduleChange
+      ? { scheduleChange: item.scheduleChange as { installmentSeq?: number; fromDate: string; toDate: string } }
+      : {}),
     // A disbursement over the commune's credit plan carries who overrode it and why, for audit.
     ...(item.planOverride ? { planOverride: item.planOverride as PlanOverride & { at: string } } : {}),
   };

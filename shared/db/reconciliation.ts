@@ -36,8 +36,12 @@ export async function loanLineAsOf(item: Item, asOf: string): Promise<LoanLine |
     programCode: loan.programCode,
     status: loan.status,
     outstandingPrincipalVnd: loan.outstandingPrincipalVnd,
-    // An installment due on asOf is still in term that day; it is overdue from the next.
-    overduePrincipalVnd: classifiedOverdueVnd(loan.installments, addDays(asOf, -1)),
+    // An installment due on asOf is still in term that day; it is overdue from the next. A frozen or
+    // written-off loan is classified no further, so it shows what it holds, as the loan and the portfolio do.
+    overduePrincipalVnd:
+      loan.status === "FROZEN" || loan.status === "WRITTEN_OFF"
+        ? loan.overduePrincipalVnd
+        : classifiedOverdueVnd(loan.installments, addDays(asOf, -1)),
     accruedInterestVnd: payable - loan.interestArrearsVnd,
     interestArrearsVnd: loan.interestArrearsVnd,
   };

@@ -41,6 +41,8 @@ export interface PaymentEffect {
   readonly arrearsBeforeVnd: number;
   readonly principalParts: readonly { readonly installmentSeq: number; readonly amountVnd: number }[];
   readonly statusBefore: LoanStatus;
+  /** The freeze a payoff of a frozen loan ended, which its reversal restores. */
+  readonly frozenOnBefore?: BusinessDate;
   readonly previousPostingOn: BusinessDate;
   readonly previousPostingId?: string;
 }
@@ -146,7 +148,10 @@ export function applyPayment(loan: Loan, program: Program, input: PaymentInput):
     lastPostingOn: paidOn,
     lastPostingId: input.transactionId,
   };
-  const next = assertLoanInvariants({ ...paid, status: settledStatus(loan.status, paid) });
+  const status = settledStatus(loan.status, paid);
+  // Paying a frozen loan off ends its freeze with it.
+  const { frozenOn: _endedFreeze, ...unfrozen } = paid;
+  const next = assertLoanInvariants(status === "CLOSED" ? { ...unfrozen, status } : { ...paid, status });
   return {
     loan: next,
     allocation,
@@ -159,6 +164,7 @@ export function applyPayment(loan: Loan, program: Program, input: PaymentInput):
       arrearsBeforeVnd: loan.interestArrearsVnd,
       principalParts: parts,
       statusBefore: loan.status,
+      ...(loan.frozenOn ? { frozenOnBefore: loan.frozenOn } : {}),
       previousPostingOn: disbursed.lastPostingOn,
       previousPostingId: loan.lastPostingId,
     },
@@ -222,6 +228,7 @@ export function reversePayment(
     accruedUnits: loan.accruedUnits + effect.settledUnits + interestTotal(reaccrued),
     lastPostingOn: effect.previousPostingOn,
     lastPostingId: effect.previousPostingId,
+    ...(effect.statusBefore === "FROZEN" && effect.frozenOnBefore ? { frozenOn: effect.frozenOnBefore } : {}),
   };
   const base = effect.statusBefore === "FROZEN" ? "FROZEN" : "ACTIVE";
   const next = assertLoanInvariants({ ...restored, status: settledStatus(base, restored) });

@@ -126,11 +126,26 @@ export function freeze(loan: Loan, program: Program, frozenOn: BusinessDate): Ac
   return { loan: assertLoanInvariants(next), added };
 }
 
-/** Interest runs again from `unfrozenOn`. Reschedule installments that fell due while frozen before this. */
+/**
+ * Interest runs again from `unfrozenOn`. Installments that fell due unpaid while frozen must be moved
+ * first: once the loan thaws they would go straight to overdue, and could no longer be moved.
+ */
 export function unfreeze(loan: Loan, program: Program, unfrozenOn: BusinessDate): AccrualResult {
   assertProgramMatches(loan, program);
   requireStatus(loan, ["FROZEN"], "ACTIVE");
   const day = parseBusinessDate(unfrozenOn);
+  const stranded = loan.installments.filter(
+    (i) =>
+      i.principalVnd > i.paidVnd &&
+      loan.overdueClassifiedThrough !== undefined &&
+      isAfter(i.dueDate, loan.overdueClassifiedThrough) &&
+      isBefore(i.dueDate, day),
+  );
+  if (stranded.length > 0) {
+    throw new InvalidSchedule("installments fell due unpaid during the freeze; move them before unfreezing", {
+      installmentSeqs: stranded.map((i) => i.seq).join(","),
+    });
+  }
   const { loan: accrued, added } = accrueUpTo(requireDisbursed(loan), program, day);
   const thawed: Loan = { ...accrued, frozenOn: undefined, lastPostingOn: day, lastPostingId: undefined };
   const next: Loan = { ...thawed, status: settledStatus("ACTIVE", thawed) };
@@ -207,6 +222,12 @@ function applyScheduleChange(
       newDueDate: newDue,
       effectiveOn: schedule.effectiveOn,
     });
+  }
+  // A date that has passed unpaid is overdue, whether or not the nightly job has classified it yet;
+  // only a freeze holds that back, for installments that fell due while it lasted.
+  const fellDueFrozen = loan.status === "FROZEN" && loan.frozenOn !== undefined && !isBefore(oldDue, loan.frozenOn);
+  if (isBefore(oldDue, schedule.effectiveOn) && !fellDueFrozen) {
+    throw new InvalidSchedule("the installment has already fallen due", { dueDate: oldDue });
   }
   assertHistoryUntouched(loan, oldDue, newDue);
   const next: Loan = {

@@ -101,6 +101,25 @@ describe("freezing and writing off a loan", () => {
     await noDrift();
   });
 
+  it("shows a frozen loan's overdue in the group's reconciliation as the loan holds it", async () => {
+    const { api } = e2e;
+    const group = await createGroup(api, officer, "SIN-SUOI-HO", "Tổ TK&VV Sín Suối Hồ 3");
+    const borrower = await createMember(api, officer, group.groupId, "Sùng A Tủa");
+    // Its first installment fell due a month ago; a freeze stops classification where it stands.
+    const old = await activeLoan(api, officer, borrower, monthsAgo(7));
+    expectStatus(await post(api, officer, `/v1/loans/${old.loanId}/freeze`, { reason: "Sạt lở đất" }), 200);
+    const loan = await getLoan(api, officer, old.loanId);
+    const answer = await get(api, officer, `/v1/groups/${group.groupId}/reconciliation?asOf=${today()}`);
+    expectStatus(answer, 200, "reconciliation");
+    const sheet = answer.json as {
+      rows: { loans: { loanId: string; overduePrincipalVnd: number }[] }[];
+      totals: { overduePrincipalVnd: number };
+    };
+    const line = sheet.rows.flatMap((r) => r.loans).find((l) => l.loanId === old.loanId)!;
+    expect(line.overduePrincipalVnd).toBe(loan.overduePrincipalVnd);
+    expect(sheet.totals.overduePrincipalVnd).toBe(loan.overduePrincipalVnd);
+  });
+
   it("writes a loan off: balances stay on the loan, the portfolio and the household count drop it", async () => {
     const { api } = e2e;
     const kept = await activeLoan(api, officer, member, monthsAgo(3));

@@ -98,8 +98,21 @@ describe("schedule changes", () => {
 
     const events = (await allTransactions(api, officer, loanId)).filter((t) => t.kind !== "DISBURSEMENT");
     expect(events).toMatchObject([
-      { kind: "TERM_ADJUSTMENT", reason: adjustment.reason, scheduleVersion: 2, amountVnd: 0, valueDate: today() },
-      { kind: "EXTENSION", reason: "Mất mùa ngô, gia hạn 6 tháng", scheduleVersion: 3, amountVnd: 0 },
+      {
+        kind: "TERM_ADJUSTMENT",
+        reason: adjustment.reason,
+        scheduleVersion: 2,
+        scheduleChange: { installmentSeq: 1, fromDate: first!.dueDate, toDate: moved },
+        amountVnd: 0,
+        valueDate: today(),
+      },
+      {
+        kind: "EXTENSION",
+        reason: "Mất mùa ngô, gia hạn 6 tháng",
+        scheduleVersion: 3,
+        scheduleChange: { fromDate: maturity, toDate: later },
+        amountVnd: 0,
+      },
     ]);
   });
 

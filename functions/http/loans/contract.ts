@@ -172,6 +172,10 @@ export const transactionView = z.object({
   reason: z.optional(z.string()),
   /** The schedule version a term adjustment or an extension made. */
   scheduleVersion: z.optional(z.int()),
+  /** What it moved: one installment's due date, or (without installmentSeq) the maturity. */
+  scheduleChange: z.optional(
+    z.object({ installmentSeq: z.optional(z.int()), fromDate: z.string(), toDate: z.string() }),
+  ),
   /** Present on a disbursement made over the commune's credit plan with the CREDIT_PLAN right. */
   planOverride: z.optional(z.object({ sub: z.string(), role: z.string(), reason: z.string(), at: z.string() })),
 });
@@ -287,7 +291,7 @@ export const unfreezeLoan = debtClassContract(
 export const writeOffLoan = debtClassContract(
   "write-off",
   "writeOffLoan",
-  "Write the loan off from today: balances stay for recovery, the loan leaves the portfolio",
+  "Write the loan off from today: balances stay on record, the loan leaves the portfolio",
 );
 
 export const listMemberLoans = defineContract({

@@ -89,7 +89,15 @@ describe("lifecycle", () => {
     const later = accrue(frozen, POOR, "2026-12-31").loan;
     expect(later.accruedUnits).toBe(frozen.accruedUnits);
     expect(classifyOverdue(later, "2026-12-31").loan).toBe(later);
-    const { loan: thawed } = unfreeze(later, POOR, "2027-01-01");
+    // Installment 1 fell due on 2026-07-15 during the freeze: it must move before the loan thaws.
+    expect(() => unfreeze(later, POOR, "2027-01-01")).toThrow(InvalidSchedule);
+    const moved = adjustTerm(later, {
+      installmentSeq: 1,
+      newDueDate: "2027-01-10",
+      reason: "after the freeze",
+      effectiveOn: "2027-01-01",
+    }).loan;
+    const { loan: thawed } = unfreeze(moved, POOR, "2027-01-01");
     expect(thawed.status).toBe("ACTIVE");
     expect(thawed.frozenOn).toBeUndefined();
     expect(accrue(thawed, POOR, "2027-01-01").added.inTermUnits).toBeGreaterThan(0n);
@@ -206,6 +214,15 @@ describe("schedule changes on a loan", () => {
     expect(adjusted).toMatchObject({ scheduleVersion: 2, maturityDate: "2029-01-15", lastPostingOn: "2026-07-01" });
     expect(adjusted.installments[0]?.dueDate).toBe("2026-10-15");
     expect(classifyOverdue(adjusted, "2026-07-15").overdueDeltaVnd).toBe(0);
+  });
+
+  it("refuses to move an installment that has already fallen due, classified or not", () => {
+    // Installment 1 falls due on 2026-07-15; on 2026-07-16 it is overdue even before the night's job runs.
+    const change = { installmentSeq: 1, newDueDate: "2026-08-15", reason: "flood", effectiveOn: "2026-07-16" };
+    expect(() => adjustTerm(accrue(loan, POOR, "2026-07-14").loan, change)).toThrow(InvalidSchedule);
+    // On its due date it may still move.
+    const onTheDay = adjustTerm(accrue(loan, POOR, "2026-07-14").loan, { ...change, effectiveOn: "2026-07-15" });
+    expect(onTheDay.loan.installments[0]!.dueDate).toBe("2026-08-15");
   });
 
   it("refuses to rewrite days already accrued or classified", () => {

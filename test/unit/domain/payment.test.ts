@@ -327,3 +327,15 @@ describe("payment properties", () => {
     );
   });
 });
+
+describe("paying off a frozen loan", () => {
+  it("closes it and ends the freeze; reversing the payoff freezes it again from the same day", () => {
+    const frozen = freeze(disbursedLoan(POOR, terms), POOR, "2026-02-15").loan;
+    const interestVnd = payableInterestOn(frozen, POOR, "2026-03-01");
+    const paid = pay(frozen, POOR, { paidOn: "2026-03-01", interestVnd, principalVnd: 30_000_000 });
+    expect(paid.loan.status).toBe("CLOSED");
+    expect(paid.loan.frozenOn).toBeUndefined();
+    const reversed = reversePayment(paid.loan, POOR, paid.effect, "2026-03-01").loan;
+    expect(reversed).toMatchObject({ status: "FROZEN", frozenOn: "2026-02-15", outstandingPrincipalVnd: 30_000_000 });
+  });
+});
