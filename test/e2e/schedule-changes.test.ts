@@ -88,6 +88,16 @@ describe("schedule changes", () => {
     expect(v3.installments.at(-1)!.dueDate).toBe(later);
     expect(v3.installments.find((i) => i.seq === 1)!.dueDate).toBe(moved);
 
+    // Earlier versions stay readable, as they were when replaced.
+    const kept1 = await get(api, officer, `/v1/loans/${loanId}/schedule?version=1`);
+    expectStatus(kept1, 200, "version 1");
+    expect(kept1.json).toMatchObject({ version: 1, reason: "DISBURSEMENT", installments: v1.installments });
+    const kept2 = await get(api, officer, `/v1/loans/${loanId}/schedule?version=2`);
+    expect(kept2.json).toMatchObject({ version: 2, reason: "TERM_ADJUSTMENT", effectiveOn: today() });
+    expect(body<Schedule>(kept2).installments.map((i) => i.dueDate)).toEqual(v2.installments.map((i) => i.dueDate));
+    expectStatus(await get(api, officer, `/v1/loans/${loanId}/schedule?version=9`), 404, "no version 9");
+    expectStatus(await get(api, officer, `/v1/loans/${loanId}/schedule?version=two`), 400, "not a number");
+
     const after = await getLoan(api, officer, loanId);
     expect(after).toMatchObject({
       outstandingPrincipalVnd: before.outstandingPrincipalVnd,

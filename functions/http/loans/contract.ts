@@ -129,10 +129,19 @@ export const getSchedule = defineContract({
   method: "GET",
   path: "/v1/loans/{loanId}/schedule",
   operationId: "getLoanSchedule",
-  summary: "The loan's current principal schedule; earlier versions are listed by number",
+  summary: "The loan's current principal schedule, or an earlier version kept since a schedule change",
   tags: ["loans"],
   roles: READERS,
   params: loanParams,
+  query: z.strictObject({
+    /** An earlier version, as it stood when it was replaced; overdue flags are given on the current one only. */
+    version: z.optional(
+      z.pipe(
+        z.string().check(z.regex(/^[1-9][0-9]{0,3}$/, "must be a whole number 1-9999")),
+        z.transform((s) => Number(s)),
+      ),
+    ),
+  }),
   responses: {
     200: {
       description: "The schedule",
@@ -140,6 +149,9 @@ export const getSchedule = defineContract({
         loanId: z.string(),
         version: z.int(),
         installments: z.array(installment),
+        /** Why the version was made (DISBURSEMENT, TERM_ADJUSTMENT, EXTENSION) and from when it applied. */
+        reason: z.optional(z.string()),
+        effectiveOn: z.optional(z.string()),
       }),
     },
   },

@@ -16,6 +16,7 @@ import { idempotentTransaction, writeResult } from "../../../shared/db/write.ts"
 import { maxDate } from "../../../shared/domain/dates.ts";
 import { classifiedOverdueVnd } from "../../../shared/domain/loan-state.ts";
 import { payableInterestOn } from "../../../shared/domain/payment.ts";
+import type { Installment } from "../../../shared/domain/schedule.ts";
 import { type Caller, requireOwnGroup, requireOwnMemberOrScope } from "../../../shared/http/auth.ts";
 import { httpFunction } from "../../../shared/http/handler.ts";
 import { wantsHtml } from "../../../shared/http/html.ts";
@@ -204,9 +205,24 @@ const getLoan = implement(c.getLoan, async ({ params, caller }) => {
   return { status: 200, body: loanViewFromItem(item, program, businessDateInVietnam()) };
 });
 
-const getSchedule = implement(c.getSchedule, async ({ params, caller }) => {
+const getSchedule = implement(c.getSchedule, async ({ params, query, caller }) => {
   const { item } = await readLoan(caller, params.loanId);
   const loan = loanFromItem(item);
+  if (query?.version !== undefined && query.version !== loan.scheduleVersion) {
+    // An earlier version, exactly as it was kept when a later one replaced it.
+    const kept = await getItem(keys.loanSchedule(loan.loanId, query.version));
+    if (!kept) throw problems.notFound(`Schedule version ${query.version} of loan ${loan.loanId}`);
+    return {
+      status: 200,
+      body: {
+        loanId: loan.loanId,
+        version: kept.version as number,
+        installments: (kept.installments as Installment[]).map((i) => ({ ...i, overdue: false })),
+        reason: kept.reason as string,
+        effectiveOn: kept.effectiveOn as string,
+      },
+    };
+  }
   const overdueThrough = loan.overdueClassifiedThrough;
   return {
     status: 200,
