@@ -1,5 +1,7 @@
 import { addDays, monthOf } from "../domain/dates.ts";
+import type { Loan } from "../domain/loan-state.ts";
 import type { Program } from "../domain/programs.ts";
+import type { Installment } from "../domain/schedule.ts";
 import {
   adjustTerm,
   approve,
@@ -100,47 +102,12 @@ export function planDisbursement(
     ...planCheck.writes,
     ...householdWrites(member, 1, loanItem.communePath as string),
     putLoan(after, loanItem, { disbursedBy: actor.sub, ...(planOverride ? { planOverride } : {}) }),
-    {
-      Put: {
-        Item: {
-          ...keys.loanSchedule(after.loanId, after.scheduleVersion),
-          type: "SCHEDULE",
-          loanId: after.loanId,
-          version: after.scheduleVersion,
-          installments: after.installments,
-          reason: "DISBURSEMENT",
-          effectiveOn: disbursedOn,
-          createdAt: now,
-          createdBy: actor.sub,
-        },
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    },
-    {
-      Put: {
-        Item: {
-          ...keys.loanTransaction(after.loanId, transactionId),
-          type: "LOAN_TX",
-          transactionId,
-          loanId: after.loanId,
-          memberId: after.memberId,
-          groupId: after.groupId,
-          kind: "DISBURSEMENT",
-          valueDate: disbursedOn,
-          postedAt: now,
-          interestVnd: 0,
-          principalVnd: after.principalVnd,
-          amountVnd: after.principalVnd,
-          channel: null,
-          receiptId: null,
-          reversesTransactionId: null,
-          allocation: [],
-          actor,
-          planOverride,
-        },
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    },
+    schedulePut(after.loanId, after.scheduleVersion, after.installments, "DISBURSEMENT", disbursedOn, actor, now),
+    postingPut(after, transactionId, "DISBURSEMENT", disbursedOn, actor, now, {
+      principalVnd: after.principalVnd,
+      amountVnd: after.principalVnd,
+      planOverride,
+    }),
     ...aggregateWrites(
       loanItem,
       after.programCode,
@@ -177,8 +144,6 @@ export function planScheduleChange(
     request.kind === "TERM_ADJUSTMENT"
       ? adjustTerm(before, { ...request, effectiveOn: today })
       : extendMaturity(before, { ...request, effectiveOn: today });
-  const transactionId = newId(ID_PREFIX.transaction);
-  const overdueVnd = after.overduePrincipalVnd - before.overduePrincipalVnd;
   // What moved, so the postings alone tell an auditor the change without comparing schedule versions.
   const scheduleChange =
     request.kind === "TERM_ADJUSTMENT"
@@ -188,54 +153,17 @@ export function planScheduleChange(
           toDate: request.newDueDate,
         }
       : { fromDate: before.maturityDate!, toDate: after.maturityDate! };
+  // The engine refuses to move days already accrued or classified, so no balance and no aggregate moves.
   const writes: TransactItem[] = [
     putLoan(after, loanItem),
-    {
-      Put: {
-        Item: {
-          ...keys.loanSchedule(after.loanId, schedule.version),
-          type: "SCHEDULE",
-          loanId: after.loanId,
-          version: schedule.version,
-          installments: schedule.installments,
-          reason: request.kind,
-          note: schedule.reason,
-          effectiveOn: schedule.effectiveOn,
-          createdAt: now,
-          createdBy: actor.sub,
-        },
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    },
-    {
-      Put: {
-        Item: {
-          ...keys.loanTransaction(after.loanId, transactionId),
-          type: "LOAN_TX",
-          transactionId,
-          loanId: after.loanId,
-          memberId: after.memberId,
-          groupId: after.groupId,
-          kind: request.kind,
-          valueDate: today,
-          postedAt: now,
-          interestVnd: 0,
-          principalVnd: 0,
-          amountVnd: 0,
-          channel: null,
-          receiptId: null,
-          reversesTransactionId: null,
-          allocation: [],
-          actor,
-          reason: schedule.reason,
-          scheduleVersion: schedule.version,
-          scheduleChange,
-        },
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    },
-    // The engine keeps classified history as it was; should that ever move overdue principal, so does the portfolio.
-    ...(overdueVnd === 0 ? [] : aggregateWrites(loanItem, after.programCode, { overdueVnd })),
+    schedulePut(after.loanId, schedule.version, schedule.installments, request.kind, schedule.effectiveOn, actor, now, {
+      note: schedule.reason,
+    }),
+    postingPut(after, newId(ID_PREFIX.transaction), request.kind, today, actor, now, {
+      reason: schedule.reason,
+      scheduleVersion: schedule.version,
+      scheduleChange,
+    }),
   ];
   const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, today);
   return { writes, response: { status: 200, body: view } };
@@ -262,37 +190,12 @@ export function planDebtClassChange(
 ): WritePlan {
   const before = loanFromItem(loanItem);
   const { loan: after, added } = DEBT_CLASS_TRANSITIONS[request.kind](before, program, today);
-  const transactionId = newId(ID_PREFIX.transaction);
   const communePath = loanItem.communePath as string;
   const leavesPortfolio = request.kind === "WRITE_OFF";
   if (leavesPortfolio && !member) throw problems.notFound(`Member ${before.memberId}`);
   const writes: TransactItem[] = [
     putLoan(after, loanItem),
-    {
-      Put: {
-        Item: {
-          ...keys.loanTransaction(after.loanId, transactionId),
-          type: "LOAN_TX",
-          transactionId,
-          loanId: after.loanId,
-          memberId: after.memberId,
-          groupId: after.groupId,
-          kind: request.kind,
-          valueDate: today,
-          postedAt: now,
-          interestVnd: 0,
-          principalVnd: 0,
-          amountVnd: 0,
-          channel: null,
-          receiptId: null,
-          reversesTransactionId: null,
-          allocation: [],
-          actor,
-          reason: request.reason,
-        },
-        ConditionExpression: "attribute_not_exists(PK)",
-      },
-    },
+    postingPut(after, newId(ID_PREFIX.transaction), request.kind, today, actor, now, { reason: request.reason }),
     ...postingJournalWrites(addDays(today, -1), communePath, after.programCode, added),
     ...(leavesPortfolio
       ? [
@@ -307,4 +210,71 @@ export function planDebtClassChange(
   ];
   const view = loanViewFromItem({ ...loanItem, ...loanItemFields(after) }, program, today);
   return { writes, response: { status: 200, body: view } };
+}
+
+/** A schedule version, kept beside the earlier ones and never rewritten. */
+function schedulePut(
+  loanId: string,
+  version: number,
+  installments: readonly Installment[],
+  reason: string,
+  effectiveOn: string,
+  actor: Actor,
+  now: string,
+  extra: Item = {},
+): TransactItem {
+  return {
+    Put: {
+      Item: {
+        ...keys.loanSchedule(loanId, version),
+        type: "SCHEDULE",
+        loanId,
+        version,
+        installments,
+        reason,
+        ...extra,
+        effectiveOn,
+        createdAt: now,
+        createdBy: actor.sub,
+      },
+      ConditionExpression: "attribute_not_exists(PK)",
+    },
+  };
+}
+
+/** An immutable entry in the loan's postings; events that move no money carry zero amounts. */
+function postingPut(
+  loan: Loan,
+  transactionId: string,
+  kind: string,
+  valueDate: string,
+  actor: Actor,
+  now: string,
+  fields: Item = {},
+): TransactItem {
+  return {
+    Put: {
+      Item: {
+        ...keys.loanTransaction(loan.loanId, transactionId),
+        type: "LOAN_TX",
+        transactionId,
+        loanId: loan.loanId,
+        memberId: loan.memberId,
+        groupId: loan.groupId,
+        kind,
+        valueDate,
+        postedAt: now,
+        interestVnd: 0,
+        principalVnd: 0,
+        amountVnd: 0,
+        channel: null,
+        receiptId: null,
+        reversesTransactionId: null,
+        allocation: [],
+        actor,
+        ...fields,
+      },
+      ConditionExpression: "attribute_not_exists(PK)",
+    },
+  };
 }
